@@ -1,0 +1,172 @@
+"""How the registry talks to its database, the same way on SQLite and PostgreSQL.
+
+Everything that writes goes through `write_transaction()`: on SQLite it takes the write
+lock at BEGIN (`BEGIN IMMEDIATE`), which is what keeps concurrent read-then-write
+transactions from failing with "database is locked" (see LIBRARY-NOTES.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import io
+import sqlite3
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import asyncpg
+from piccolo.apps.migrations.commands.base import BaseMigrationManager
+from piccolo.apps.migrations.commands.forwards import run_forwards
+from piccolo.apps.migrations.tables import Migration
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.table import Table
+
+from registry.settings import Settings
+
+# An arbitrary constant: the PostgreSQL advisory lock that serialises migrations when
+# several processes start at once.
+_MIGRATION_LOCK_KEY = 0x5052_4547  # "PREG"
+_engine: Engine | None = None
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be reached, or its schema is not the one this code expects."""
+
+
+class UniqueViolation(Exception):
+    """A row would break a unique index; raised in place of each driver's own error."""
+
+
+def engine_for(url: str) -> Engine:
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        path = url[len("sqlite:///") :] if url.startswith("sqlite:///") else parts.path
+        if not path:
+            raise ValueError(f"no file in database URL {url!r}")
+        # The busy timeout lets a writer wait for another writer instead of failing.
+        return SQLiteEngine(path=path, timeout=30)
+    if parts.scheme in ("postgresql", "postgres"):
+        return PostgresEngine(config={"dsn": url})
+    raise ValueError(
+        f"unsupported database URL scheme {parts.scheme!r}: use sqlite:/// or postgresql://"
+    )
+
+
+def all_tables() -> list[type[Table]]:
+    from registry import piccolo_conf
+
+    registry_ = piccolo_conf.APP_REGISTRY
+    tables = [t for app in registry_.app_configs for t in registry_.get_table_classes(app)]
+    return [*tables, Migration]
+
+
+def configure(settings: Settings) -> Engine:
+    """Bind every table (and Piccolo's migration machinery) to the configured database."""
+    global _engine
+    from registry import piccolo_conf
+
+    engine = engine_for(settings.database_url)
+    if isinstance(engine, SQLiteEngine):
+        Path(engine.path).parent.mkdir(parents=True, exist_ok=True)
+        # WAL persists in the file: readers go on beside a writer.
+        with contextlib.closing(sqlite3.connect(engine.path)) as connection:
+            connection.execute("PRAGMA journal_mode=WAL")
+    piccolo_conf.DB = engine
+    for table in all_tables():
+        table._meta.db = engine
+    _engine = engine
+    return engine
+
+
+def engine() -> Engine:
+    if _engine is None:
+        raise RuntimeError("registry.db.configure(settings) has not been called")
+    return _engine
+
+
+def write_transaction() -> Any:
+    """One transaction for a change; on SQLite it holds the write lock from the start."""
+    current = engine()
+    if isinstance(current, SQLiteEngine):
+        return current.transaction(transaction_type=TransactionType.immediate)
+    return current.transaction()
+
+
+@contextlib.contextmanager
+def unique_violations_as_domain_error() -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.IntegrityError as error:
+        if "UNIQUE constraint failed" in str(error):
+            raise UniqueViolation(str(error)) from error
+        raise
+    except asyncpg.exceptions.UniqueViolationError as error:
+        raise UniqueViolation(str(error)) from error
+
+
+async def start(engine_: Engine) -> None:
+    if isinstance(engine_, PostgresEngine):
+        await engine_.start_connection_pool(min_size=1, max_size=10)
+
+
+async def stop(engine_: Engine) -> None:
+    if isinstance(engine_, PostgresEngine):
+        await engine_.close_connection_pool()
+
+
+@contextlib.asynccontextmanager
+async def _migration_lock(engine_: Engine) -> AsyncIterator[None]:
+    """Only one process migrates at a time; the others wait, then find nothing to do."""
+    if isinstance(engine_, PostgresEngine):
+        connection = await asyncpg.connect(**engine_.config)
+        try:
+            await connection.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK_KEY)
+            yield
+        finally:
+            await connection.execute("SELECT pg_advisory_unlock($1)", _MIGRATION_LOCK_KEY)
+            await connection.close()
+    else:
+        assert isinstance(engine_, SQLiteEngine)
+        lock_path = Path(f"{engine_.path}.migrate-lock")
+        with lock_path.open("a") as lock_file:
+            await asyncio.to_thread(fcntl.flock, lock_file, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
+async def migrate() -> str:
+    """Apply every committed migration not yet applied; returns Piccolo's report."""
+    report = io.StringIO()
+    async with _migration_lock(engine()):
+        with contextlib.redirect_stdout(report):
+            result = await run_forwards(app_name="all")
+    if not result.success:
+        raise DatabaseUnavailable(f"migration failed: {result.message}\n{report.getvalue()}")
+    return report.getvalue()
+
+
+def expected_migrations() -> set[tuple[str, str]]:
+    """(app, migration id) for every migration committed in the code."""
+    manager = BaseMigrationManager()
+    expected = set()
+    for app_module in manager.get_app_modules():
+        config = app_module.APP_CONFIG
+        modules = manager.get_migration_modules(config.resolved_migrations_folder_path)
+        expected.update((config.app_name, migration_id) for migration_id in modules)
+    return expected
+
+
+async def pending_migrations(expected: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The committed migrations that the database has not applied (raises if unreachable)."""
+    try:
+        rows = await Migration.select(Migration.app_name, Migration.name)
+    except (OSError, sqlite3.Error, asyncpg.PostgresError) as error:
+        raise DatabaseUnavailable(str(error)) from error
+    return expected - {(row["app_name"], row["name"]) for row in rows}

@@ -1,0 +1,1 @@
+"""The Principles as versioned, immutable, hash-bound documents."""

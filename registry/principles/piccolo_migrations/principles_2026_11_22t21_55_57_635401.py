@@ -1,0 +1,41 @@
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.table import Table
+
+ID = "2026-11-22T21:55:57:635401"
+VERSION = "1.38.0"
+DESCRIPTION = "Unique indexes: one text per language, one version in force"
+
+# Composite and partial unique indexes as plain DDL, which SQLite and PostgreSQL both
+# accept (Piccolo's composite Unique constraint breaks on SQLite).
+FORWARDS = [
+    "CREATE UNIQUE INDEX principles_text_version_language "
+    "ON principles_text (version, language)",
+    "CREATE UNIQUE INDEX principles_version_one_in_force "
+    "ON principles_version (status) WHERE status = 'in_force'",
+]
+BACKWARDS = [
+    "DROP INDEX principles_version_one_in_force",
+    "DROP INDEX principles_text_version_language",
+]
+
+
+class RawTable(Table):
+    pass
+
+
+async def forwards():
+    manager = MigrationManager(
+        migration_id=ID, app_name="principles", description=DESCRIPTION
+    )
+
+    async def run():
+        for statement in FORWARDS:
+            await RawTable.raw(statement)
+
+    async def run_backwards():
+        for statement in BACKWARDS:
+            await RawTable.raw(statement)
+
+    manager.add_raw(run)
+    manager.add_raw_backwards(run_backwards)
+    return manager
