@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import hashlib
 import io
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -32,6 +34,9 @@ from registry.settings import Settings
 # several processes start at once.
 _MIGRATION_LOCK_KEY = 0x5052_4547  # "PREG"
 _engine: Engine | None = None
+
+# Piccolo's own machinery (migrations, its CLI) finds the configuration through this.
+os.environ.setdefault("PICCOLO_CONF", "registry.piccolo_conf")
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -95,6 +100,19 @@ def write_transaction() -> Any:
     if isinstance(current, SQLiteEngine):
         return current.transaction(transaction_type=TransactionType.immediate)
     return current.transaction()
+
+
+async def serialise(name: str) -> None:
+    """Inside a write transaction: make others doing `name` wait until this one commits.
+
+    SQLite needs nothing more (BEGIN IMMEDIATE already serialises writers); PostgreSQL
+    takes a transaction-scoped advisory lock, so read-then-write sequences such as a sync
+    cannot interleave.
+    """
+    if isinstance(engine(), PostgresEngine):
+        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        # Any table's raw() runs on the current transaction's connection.
+        await Migration.raw("SELECT pg_advisory_xact_lock({})", key)
 
 
 @contextlib.contextmanager
@@ -167,6 +185,6 @@ async def pending_migrations(expected: set[tuple[str, str]]) -> set[tuple[str, s
     """The committed migrations that the database has not applied (raises if unreachable)."""
     try:
         rows = await Migration.select(Migration.app_name, Migration.name)
-    except (OSError, sqlite3.Error, asyncpg.PostgresError) as error:
+    except Exception as error:  # readiness: whatever the driver raised, we are not ready
         raise DatabaseUnavailable(str(error)) from error
     return expected - {(row["app_name"], row["name"]) for row in rows}

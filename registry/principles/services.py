@@ -120,8 +120,9 @@ async def sync(source_dir: Path) -> SyncReport:
     sources = load_all(source_dir)
     on_disk = {source.version_id for source in sources}
     now = datetime.now(UTC)
-    lines: list[str] = []
+    lines: dict[str, list[str]] = {source.version_id: [] for source in sources}
     async with db.write_transaction():
+        await db.serialise("principles:sync")
         versions = {row["version_id"]: row for row in await PrinciplesVersion.select()}
         stored: dict[str, dict[str, dict]] = {version_id: {} for version_id in versions}
         for text in await PrinciplesText.select(
@@ -156,17 +157,21 @@ async def sync(source_dir: Path) -> SyncReport:
                     {PrinciplesVersion.status: source.status,
                      PrinciplesVersion.superseded_at: now}
                 ).where(PrinciplesVersion.id == row["id"])
-                lines.append(f"{source.version_id}: superseded")
+                lines[source.version_id].append(f"{source.version_id}: superseded")
         for version_id, row in versions.items():
             if version_id not in on_disk:
                 await PrinciplesText.delete().where(PrinciplesText.version == row["id"])
                 await PrinciplesVersion.delete().where(PrinciplesVersion.id == row["id"])
-                lines.append(f"{version_id}: draft removed (its folder is gone)")
+                lines[version_id] = [f"{version_id}: draft removed (its folder is gone)"]
         for source in sources:
-            lines += await _write_version(source, versions.get(source.version_id),
-                                          stored.get(source.version_id, {}), now)
-    changed = any(not line.endswith(": unchanged") for line in lines)
-    return SyncReport(lines=lines, changed=changed)
+            lines[source.version_id] += await _write_version(
+                source, versions.get(source.version_id), stored.get(source.version_id, {}), now)
+    changed = any(lines.values())
+    return SyncReport(
+        lines=[line for version_id, said in lines.items()
+               for line in said or [f"{version_id}: unchanged"]],
+        changed=changed,
+    )
 
 
 async def _write_version(
@@ -230,7 +235,7 @@ async def _write_version(
         if language not in source.texts:
             await PrinciplesText.delete().where(PrinciplesText.id == existing["id"])
             lines.append(f"{version_id}: {language} draft text removed")
-    return lines or [f"{version_id}: unchanged"]
+    return lines
 
 
 async def list_versions() -> list[VersionInfo]:

@@ -1,5 +1,5 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.table import Table
+from piccolo.engine import engine_finder
 
 ID = "2026-11-22T21:55:57:635401"
 VERSION = "1.38.0"
@@ -19,22 +19,19 @@ BACKWARDS = [
 ]
 
 
-class RawTable(Table):
-    pass
-
-
 async def forwards():
     manager = MigrationManager(
         migration_id=ID, app_name="principles", description=DESCRIPTION
     )
 
+    # The engine is looked up when the migration runs, never cached on a table class.
     async def run():
         for statement in FORWARDS:
-            await RawTable.raw(statement)
+            await engine_finder().run_ddl(statement)
 
     async def run_backwards():
         for statement in BACKWARDS:
-            await RawTable.raw(statement)
+            await engine_finder().run_ddl(statement)
 
     manager.add_raw(run)
     manager.add_raw_backwards(run_backwards)

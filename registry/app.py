@@ -1,0 +1,78 @@
+"""The web application: `create_app(settings)` wires every capability into one Litestar app."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar, get
+from litestar.datastructures import CacheControlHeader, State
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.response import Template
+from litestar.static_files import create_static_files_router
+from litestar.template import TemplateConfig
+
+from registry import __version__, db
+from registry.principles import services as principles
+from registry.principles.controllers import PrinciplesApi, PrinciplesPages
+from registry.resources import PACKAGE_DIR
+from registry.settings import Settings
+from registry.web import errors, health, i18n, pages
+from registry.web.security import add_security_headers
+from registry.web.templating import template_engine
+
+log = logging.getLogger("registry")
+
+
+@get("/", include_in_schema=False)
+async def home() -> Template:
+    return Template("home.html", context={"in_force": await principles.version_in_force()})
+
+
+def create_app(settings: Settings) -> Litestar:
+    engine = db.configure(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await db.start(engine)
+        try:
+            yield
+        finally:
+            await db.stop(engine)
+
+    return Litestar(
+        route_handlers=[
+            home,
+            pages.choose_language,
+            health.healthz,
+            health.readyz,
+            PrinciplesPages,
+            PrinciplesApi,
+            create_static_files_router(
+                path="/static",
+                directories=[PACKAGE_DIR / "web" / "static"],
+                cache_control=CacheControlHeader(max_age=3600, public=True),
+            ),
+        ],
+        lifespan=[lifespan],
+        template_config=TemplateConfig(instance=template_engine(settings.templates_dir)),
+        middleware=[i18n.language_middleware],
+        before_send=[add_security_headers],
+        exception_handlers=errors.EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        openapi_config=OpenAPIConfig(
+            title="Principles Registry API",
+            version=__version__,
+            path="/schema",
+            render_plugins=[JsonRenderPlugin()],
+        ),
+        request_max_body_size=1024 * 1024,
+        state=State({"settings": settings, "expected_migrations": db.expected_migrations()}),
+        debug=settings.debug,
+    )
+
+
+def create_app_from_environment() -> Litestar:
+    """The factory the ASGI server calls in each worker: settings from REGISTRY_* variables."""
+    return create_app(Settings())

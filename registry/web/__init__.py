@@ -1,0 +1,1 @@
+"""What every page and response shares: headers, languages, templates, errors, health."""

@@ -1,0 +1,132 @@
+"""Shared fixtures: a real database (SQLite by default, PostgreSQL when asked), the app,
+a test client, and the `registry` command run as a real subprocess.
+
+Choose the engine with REGISTRY_TEST_DATABASE_URL (a postgresql:// URL of a database the
+tests may empty). In CI (CI=true) a database that cannot be reached is an error, never a
+skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from registry import db
+from registry.app import create_app
+from registry.resources import bundled_dir
+from registry.settings import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+PRINCIPLES = bundled_dir("principles")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _database_url(tmp: Path) -> str:
+    return os.environ.get("REGISTRY_TEST_DATABASE_URL") or f"sqlite:///{tmp / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("var")
+
+
+@pytest.fixture(scope="session")
+def database_url(data_dir: Path) -> str:
+    return _database_url(data_dir)
+
+
+@pytest.fixture(scope="session")
+def is_postgres(database_url: str) -> bool:
+    return database_url.startswith("postgres")
+
+
+def make_settings(data_dir: Path, database_url: str, **overrides: object) -> Settings:
+    values: dict = {"data_dir": data_dir, "database_url": database_url,
+                    "principles_dir": PRINCIPLES}
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture(scope="session")
+async def migrated(data_dir: Path, database_url: str) -> Settings:
+    settings = make_settings(data_dir, database_url)
+    db.configure(settings)
+    await db.migrate()
+    return settings
+
+
+async def _empty_all_tables() -> None:
+    # Children before parents: foreign keys are RESTRICT on purpose.
+    tables = [t for t in db.all_tables() if t._meta.tablename != "migration"]
+    for table in reversed(tables):
+        await table.delete(force=True)
+
+
+@pytest.fixture
+async def settings(migrated: Settings) -> Settings:
+    """A migrated, empty database, bound for this test."""
+    db.configure(migrated)
+    await _empty_all_tables()
+    return migrated
+
+
+@pytest.fixture
+async def synced(settings: Settings) -> Settings:
+    """The database with the repository's Principles synced into it."""
+    from registry.principles import services
+
+    await services.sync(settings.principles_dir)
+    return settings
+
+
+@pytest.fixture
+async def client(synced: Settings) -> AsyncIterator[AsyncTestClient]:
+    async with AsyncTestClient(app=create_app(synced)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def principles_copy(tmp_path: Path) -> Path:
+    """A writable copy of the principles/ folder, for tests that edit or add versions."""
+    target = tmp_path / "principles"
+    shutil.copytree(PRINCIPLES, target)
+    return target
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def output(self) -> str:
+        return self.out + self.err
+
+
+@pytest.fixture
+def run_cli(settings: Settings) -> Iterator:
+    """Run the installed `registry` command as a subprocess against the test database."""
+
+    def run(*args: str, principles_dir: Path | None = None, timeout: float = 60) -> CliResult:
+        env = {
+            **os.environ,
+            "REGISTRY_DATA_DIR": str(settings.data_dir),
+            "REGISTRY_DATABASE_URL": settings.database_url,
+            "REGISTRY_PRINCIPLES_DIR": str(principles_dir or settings.principles_dir),
+        }
+        completed = subprocess.run(
+            [str(Path(sys.executable).with_name("registry")), *args],
+            env=env, capture_output=True, text=True, timeout=timeout, check=False,
+        )
+        return CliResult(completed.returncode, completed.stdout, completed.stderr)
+
+    yield run

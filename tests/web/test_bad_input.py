@@ -1,0 +1,82 @@
+"""Bad addresses get a clear 404 or 400, as an HTML page or as JSON under /api/."""
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+HUGE = "9" * 20_000
+
+PAGE_CASES = [
+    ("/principles/9.9", 404, "There is no version 9.9 of the Principles."),
+    ("/principles/latest", 404, "There is no version latest"),
+    ("/principles/1.0/abc", 404, "no principle numbered abc"),
+    ("/principles/1.0/0", 404, "numbered 1 to 15"),
+    ("/principles/1.0/16", 404, "numbered 1 to 15"),
+    ("/principles/1.0/-1", 404, "numbered 1 to 15"),
+    ("/principles/1.0/1.5", 404, "numbered 1 to 15"),
+    ("/principles/1.0/99999999999999999999999", 404, "numbered 1 to 15"),
+    (f"/principles/1.0/{HUGE}", 400, "not understood"),
+    (f"/principles/{HUGE}", 400, "not understood"),
+    # An encoded slash is decoded before routing: these reach no route at all.
+    ("/principles/..%2F..%2Fetc%2Fpasswd", 404, "nothing at this address"),
+    ("/principles/1.0/..%2F..%2Fsecrets", 404, "nothing at this address"),
+    ("/principles/../../etc/passwd", 404, "nothing at this address"),
+    ("/static/..%2F..%2Fregistry%2Fsettings.py", 404, "nothing at this address"),
+    ("/static/../../pyproject.toml", 404, "nothing at this address"),
+    ("/principles/1.0.exe", 404, "There is no version"),
+    ("/principles/1.0?text=%3Cscript%3E", 404, "has no text in that language"),
+    ("/principles/1.0?text=" + "x" * 500, 400, "not understood"),
+    ("/language/xx", 404, "That language is not available."),
+    ("/nowhere", 404, "There is nothing at this address."),
+]
+
+
+@pytest.mark.parametrize(("path", "status", "words"), PAGE_CASES)
+async def test_bad_page_addresses(client: AsyncTestClient, path: str, status: int, words: str):
+    response = await client.get(path)
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("text/html")
+    assert words in response.text
+    assert "Traceback" not in response.text and "<script" not in response.text
+
+
+API_CASES = [
+    ("/api/v1/principles/9.9", 404, "There is no version 9.9 of the Principles."),
+    ("/api/v1/principles/" + HUGE, 400, "Validation failed"),
+    ("/api/v1/principles/..%2Fetc", 404, "Not Found"),
+    ("/api/v1/principles/1.0%3B%20DROP%20TABLE%20principles_version", 404, "no version"),
+    ("/api/v1/principles/%F0%9F%98%80", 404, "There is no version"),
+    ("/api/v1/principles/1.0?language=xx", 404, "has no text in that language"),
+    ("/api/v1/nowhere", 404, "Not Found"),
+]
+
+
+@pytest.mark.parametrize(("path", "status", "words"), API_CASES)
+async def test_bad_api_requests_get_json_errors(
+    client: AsyncTestClient, path: str, status: int, words: str
+):
+    response = await client.get(path)
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert body["status_code"] == status and words in body["detail"]
+
+
+async def test_wrong_method_is_405_not_500(client: AsyncTestClient):
+    page = await client.post("/principles/1.0")
+    assert page.status_code in (403, 405)  # CSRF may refuse first once it guards posts
+    api = await client.delete("/api/v1/principles/1.0")
+    assert api.status_code == 405 and api.json()["status_code"] == 405
+
+
+async def test_an_unexpected_error_is_a_generic_500_without_details(client, monkeypatch):
+    from registry.principles import services
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("secret internal detail")
+
+    monkeypatch.setattr(services, "list_versions", broken)
+    page = await client.get("/principles")
+    assert page.status_code == 500 and "secret internal detail" not in page.text
+    assert "Something went wrong on our side" in page.text
+    api = await client.get("/api/v1/principles")
+    assert api.status_code == 500 and "secret internal detail" not in api.text

@@ -1,0 +1,39 @@
+"""The interface language: from the switch, else the browser, else English."""
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from registry.web import i18n
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [("be-BY,be;q=0.9,en;q=0.5", "be"), ("ru-RU", "ru"), ("de,fr;q=0.8", "en"),
+     ("de, ru;q=0.4, be;q=0.7", "be"), ("*", "en"), ("", "en"), ("garbage;;q=x,,", "en")],
+)
+async def test_browser_language_is_used(client: AsyncTestClient, accept: str, expected: str):
+    response = await client.get("/principles/1.0/1", headers={"accept-language": accept})
+    assert f'<html lang="{expected}">' in response.text
+
+
+async def test_the_switch_sets_a_cookie_that_wins_over_the_browser(client: AsyncTestClient):
+    response = await client.get("/language/ru?next=/principles/1.0/11", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/principles/1.0/11"
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith("lang=ru;") and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    page = await client.get("/principles/1.0/11", headers={"accept-language": "be"})
+    assert '<html lang="ru">' in page.text
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/",
+                                    "/\\evil.example", "javascript:alert(1)", " /x"])
+async def test_the_switch_never_redirects_off_site(client: AsyncTestClient, target: str):
+    response = await client.get("/language/be", params={"next": target}, follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/"
+
+
+def test_every_catalogue_loads_and_english_is_the_identity():
+    for code in i18n.CODES:
+        assert i18n.translations(code) is not None
+    assert i18n.translations("en").gettext("The Principles") == "The Principles"
