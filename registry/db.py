@@ -151,7 +151,7 @@ async def _migration_lock(engine_: Engine) -> AsyncIterator[None]:
     else:
         assert isinstance(engine_, SQLiteEngine)
         lock_path = Path(f"{engine_.path}.migrate-lock")
-        with lock_path.open("a") as lock_file:
+        with lock_path.open("a") as lock_file:  # noqa: ASYNC230 - opening a lock file is instant
             await asyncio.to_thread(fcntl.flock, lock_file, fcntl.LOCK_EX)
             try:
                 yield
@@ -173,7 +173,7 @@ async def migrate() -> str:
 def expected_migrations() -> set[tuple[str, str]]:
     """(app, migration id) for every migration committed in the code."""
     manager = BaseMigrationManager()
-    expected = set()
+    expected: set[tuple[str, str]] = set()
     for app_module in manager.get_app_modules():
         config = app_module.APP_CONFIG
         modules = manager.get_migration_modules(config.resolved_migrations_folder_path)

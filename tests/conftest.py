@@ -12,7 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,7 +113,7 @@ class CliResult:
 
 
 @pytest.fixture
-def run_cli(settings: Settings) -> Iterator:
+def run_cli(settings: Settings):
     """Run the installed `registry` command as a subprocess against the test database."""
 
     def run(*args: str, principles_dir: Path | None = None, timeout: float = 60) -> CliResult:
@@ -129,4 +129,4 @@ def run_cli(settings: Settings) -> Iterator:
         )
         return CliResult(completed.returncode, completed.stdout, completed.stderr)
 
-    yield run
+    return run

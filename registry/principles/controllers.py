@@ -67,7 +67,7 @@ def _summary(version: VersionInfo) -> dict:
 
 class PrinciplesApi(Controller):
     path = "/api/v1/principles"
-    tags = ["principles"]
+    tags = ["principles"]  # noqa: RUF012 - Litestar reads this class attribute as it is
 
     @get("/")
     async def list_versions(self) -> list[VersionSummary]:

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-CANONICAL_FORMAT = "principles-registry/text/1"
+CANONICAL_FORMAT: Final = "principles-registry/text/1"
 VERSION_ID = re.compile(r"^[0-9]{1,3}(\.[0-9]{1,3}){1,2}$")
 LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 FOOTNOTE_REF = re.compile(r"\[\^([0-9]{1,2})\]")

@@ -30,6 +30,8 @@ TRANSITIONS: dict[VersionStatus, frozenset[VersionStatus]] = {
     VersionStatus.superseded: frozenset({VersionStatus.superseded}),
 }
 PUBLISHED = frozenset({VersionStatus.in_force, VersionStatus.superseded})
+_VERSION_PK = PrinciplesVersion._meta.primary_key
+_TEXT_PK = PrinciplesText._meta.primary_key
 
 
 class SyncRefused(Exception):
@@ -126,20 +128,19 @@ async def sync(source_dir: Path) -> SyncReport:
         versions = {row["version_id"]: row for row in await PrinciplesVersion.select()}
         stored: dict[str, dict[str, dict]] = {version_id: {} for version_id in versions}
         for text in await PrinciplesText.select(
-            PrinciplesText.all_columns(), PrinciplesText.version.version_id.as_alias("vid")
+            *PrinciplesText.all_columns(), PrinciplesText.version.version_id.as_alias("vid")
         ):
             stored[text["vid"]][text["language"]] = text
 
         # First every check, so that a refusal leaves nothing half-written.
-        for version_id, row in versions.items():
-            if version_id not in on_disk and row["status"] in PUBLISHED:
+        for version_id, existing in versions.items():
+            if version_id not in on_disk and existing["status"] in PUBLISHED:
                 raise SyncRefused(
-                    f"version {version_id} is published ({row['status']}) but its folder "
+                    f"version {version_id} is published ({existing['status']}) but its folder "
                     f"{source_dir}/{version_id} is missing. Published versions cannot be removed."
                 )
         for source in sources:
-            row = versions.get(source.version_id)
-            if row is None:
+            if (row := versions.get(source.version_id)) is None:
                 continue
             if source.status not in TRANSITIONS[VersionStatus(row["status"])]:
                 raise SyncRefused(
@@ -151,17 +152,17 @@ async def sync(source_dir: Path) -> SyncReport:
 
         # Then the writes, the old version leaving force before the new one enters it.
         for source in sources:
-            row = versions.get(source.version_id)
-            if row and row["status"] == "in_force" and source.status == "superseded":
+            stored_row = versions.get(source.version_id)
+            if stored_row and stored_row["status"] == "in_force" and source.status == "superseded":
                 await PrinciplesVersion.update(
                     {PrinciplesVersion.status: source.status,
                      PrinciplesVersion.superseded_at: now}
-                ).where(PrinciplesVersion.id == row["id"])
+                ).where(stored_row["id"] == _VERSION_PK)
                 lines[source.version_id].append(f"{source.version_id}: superseded")
         for version_id, row in versions.items():
             if version_id not in on_disk:
                 await PrinciplesText.delete().where(PrinciplesText.version == row["id"])
-                await PrinciplesVersion.delete().where(PrinciplesVersion.id == row["id"])
+                await PrinciplesVersion.delete().where(row["id"] == _VERSION_PK)
                 lines[version_id] = [f"{version_id}: draft removed (its folder is gone)"]
         for source in sources:
             lines[source.version_id] += await _write_version(
@@ -177,6 +178,7 @@ async def sync(source_dir: Path) -> SyncReport:
 async def _write_version(
     source: VersionSource, row: dict | None, stored: dict[str, dict], now: datetime
 ) -> list[str]:
+    existing: dict | None
     version_id = source.version_id
     record_hash = source.record.document.content_hash()
     lines = []
@@ -208,7 +210,7 @@ async def _write_version(
         if row["text_of_record"] != source.text_of_record:
             values[PrinciplesVersion.text_of_record] = source.text_of_record
         if values:
-            await PrinciplesVersion.update(values).where(PrinciplesVersion.id == row_id)
+            await PrinciplesVersion.update(values).where(row_id == _VERSION_PK)
 
     for language, text in source.texts.items():
         canonical = text.document.canonical_json().decode("utf-8")
@@ -229,11 +231,11 @@ async def _write_version(
                 PrinciplesText.title: text.document.title,
                 PrinciplesText.canonical: canonical,
                 PrinciplesText.content_hash: content_hash,
-            }).where(PrinciplesText.id == existing["id"])
+            }).where(existing["id"] == _TEXT_PK)
             lines.append(f"{version_id}: {language} text updated")
     for language, existing in stored.items():
         if language not in source.texts:
-            await PrinciplesText.delete().where(PrinciplesText.id == existing["id"])
+            await PrinciplesText.delete().where(existing["id"] == _TEXT_PK)
             lines.append(f"{version_id}: {language} draft text removed")
     return lines
 

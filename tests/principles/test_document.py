@@ -86,7 +86,8 @@ def test_folder_problems_name_the_file_and_the_fault(tmp_path: Path):
         load_version(folder)
     (folder / "version.toml").write_text('version = "2.0"\nstatus = "published"\n'
                                          'text_of_record = "en"\n')
-    with pytest.raises(PrinciplesSourceError, match=r"(?s)version.toml.*status: Input should be .draft."):
+    with pytest.raises(PrinciplesSourceError,
+                       match=r"(?s)version.toml.*status: Input should be .draft."):
         load_version(folder)
     (folder / "version.toml").write_text('version = "2.0"\nstatus = "draft"\n'
                                          'text_of_record = "be"\n')
