@@ -1,0 +1,114 @@
+"""The pages in a real browser (Debian's Chromium driven by Playwright).
+
+The browser records every request a page makes and every console message: a request
+to any other host, or a Content-Security-Policy violation, fails the test.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import IN_CI
+from tests.serving.server import running_registry
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+pytestmark = pytest.mark.browser
+
+if not Path(CHROMIUM).exists():
+    if IN_CI:
+        raise RuntimeError(f"browser tests need Chromium at {CHROMIUM}; .ci/run installs it")
+    pytest.skip("Chromium is not installed (apt-get install chromium); CI runs these",
+                allow_module_level=True)
+
+from playwright.sync_api import sync_playwright  # noqa: E402 - only once Chromium is known
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory, database_url):
+    # Served against the same database engine as the rest of the run.
+    env = {"REGISTRY_DATABASE_URL": database_url} if database_url.startswith("postgres") else {}
+    with running_registry(tmp_path_factory.mktemp("browser"), env=env) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, base_url):
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    page.requests = []
+    page.problems = []
+    page.on("request", lambda request: page.requests.append(request.url))
+    page.on("console", lambda message: message.type in ("error", "warning")
+            and page.problems.append(message.text))
+    page.on("pageerror", lambda error: page.problems.append(str(error)))
+    yield page
+    context.close()
+
+
+def assert_only_own_requests(page, base_url):
+    foreign = [url for url in page.requests if not url.startswith(base_url)]
+    assert not foreign, f"requests to other hosts: {foreign}"
+    assert not page.problems, f"console errors (CSP violations show here): {page.problems}"
+
+
+def test_reading_the_principles_in_a_browser(page, base_url, tmp_path):
+    page.goto(f"{base_url}/")
+    assert page.locator("h1").inner_text() == "Principles of Human Rights Work in Belarus"
+    page.get_by_role("link", name="Read the Principles").click()
+    page.wait_for_url(f"{base_url}/principles/1.0")
+    headings = page.locator("section.principle h2").all_inner_texts()
+    assert len(headings) == 15 and headings[10].startswith("11. Confidentiality")
+    # The table of contents jumps to the anchor; the heading leads to the permalink page.
+    page.get_by_role("link", name="Confidentiality and protection of personal data").first.click()
+    assert page.url.endswith("#p11")
+    page.locator("#p11 h2 a").click()
+    page.wait_for_url(f"{base_url}/principles/1.0/11")
+    assert page.locator("#p11-2-3").inner_text() == (
+        "other information provided under non-disclosure terms.")
+    # The stylesheet really applied (no CSP block): the pilcrow links are hidden by CSS.
+    assert page.locator("#p11-1 .pilcrow").evaluate(
+        "e => getComputedStyle(e).visibility") == "hidden"
+    page.screenshot(path=str(tmp_path / "principle-11.png"), full_page=True)
+    if os.environ.get("REGISTRY_SCREENSHOTS"):
+        shutil.copy(tmp_path / "principle-11.png", os.environ["REGISTRY_SCREENSHOTS"])
+    assert_only_own_requests(page, base_url)
+
+
+def test_language_switch_and_comparison_without_javascript(browser, base_url):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(f"{base_url}/principles/1.0/3")
+    page.get_by_role("link", name="Русский").click()
+    page.wait_for_url(f"{base_url}/principles/1.0/3")
+    assert page.locator("html").get_attribute("lang") == "ru"
+    page.goto(f"{base_url}/principles/compare")
+    page.locator("button[type=submit]").click()
+    assert "identical" in page.locator("main").inner_text()
+    assert all(url.startswith(base_url) for url in requests), requests
+    context.close()
+
+
+def test_an_unknown_page_is_a_real_404_page(page, base_url):
+    response = page.goto(f"{base_url}/principles/1.0/16")
+    assert response.status == 404
+    assert "numbered 1 to 15" in page.locator("main").inner_text()
+    foreign = [url for url in page.requests if not url.startswith(base_url)]
+    assert not foreign
