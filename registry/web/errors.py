@@ -17,17 +17,33 @@ from registry.web.i18n import gettext as _
 
 log = logging.getLogger("registry.errors")
 
+
+def N_(message: str) -> str:
+    """Mark a string for the catalogues; it is translated later, when shown."""
+    return message
+
+
 # What a visitor is told, by status. Details from the exception are added where they
 # are ours to give (we raise them with messages written for people).
+PAGE_TITLES = {
+    400: N_("Bad request"),
+    403: N_("Not allowed"),
+    404: N_("Not found"),
+    405: N_("Method not allowed"),
+    413: N_("Too large"),
+    429: N_("Too many requests"),
+    500: N_("Server error"),
+    503: N_("Not ready"),
+}
 PAGE_MESSAGES = {
-    400: "The request was not understood. Check the address or the form and try again.",
-    403: "You are not allowed to do this.",
-    404: "There is nothing at this address.",
-    405: "This address does not accept that kind of request.",
-    413: "What was sent is too large.",
-    429: "Too many requests. Please wait a little and try again.",
-    500: "Something went wrong on our side. It has been logged; please try again later.",
-    503: "The registry is not ready to serve requests. Please try again later.",
+    400: N_("The request was not understood. Check the address or the form and try again."),
+    403: N_("You are not allowed to do this."),
+    404: N_("There is nothing at this address."),
+    405: N_("This address does not accept that kind of request."),
+    413: N_("What was sent is too large."),
+    429: N_("Too many requests. Please wait a little and try again."),
+    500: N_("Something went wrong on our side. It has been logged; please try again later."),
+    503: N_("The registry is not ready to serve requests. Please try again later."),
 }
 
 
@@ -60,13 +76,13 @@ def error_response(request: Request, exc: Exception) -> Response:
     # ("Validation failed for GET /x"); pages show ours instead.
     if isinstance(exc, ValidationException) or detail == HTTPStatus(status).phrase:
         detail = ""
+    fallback = 400 if status < 500 else 500
     return Template(
         template_name="errors/error.html",
         context={
             "status": status,
-            "title": _(HTTPStatus(status).phrase) if status in HTTPStatus._value2member_map_
-            else _("Error"),
-            "message": _(PAGE_MESSAGES.get(status, PAGE_MESSAGES[400 if status < 500 else 500])),
+            "title": _(PAGE_TITLES.get(status, PAGE_TITLES[fallback])),
+            "message": _(PAGE_MESSAGES.get(status, PAGE_MESSAGES[fallback])),
             "detail": detail,
         },
         status_code=status,

@@ -37,3 +37,41 @@ def test_every_catalogue_loads_and_english_is_the_identity():
     for code in i18n.CODES:
         assert i18n.translations(code) is not None
     assert i18n.translations("en").gettext("The Principles") == "The Principles"
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [("be", ["Прынцыпы праваабарончай дзейнасці ў Беларусі", "Чытаць Прынцыпы"]),
+     ("ru", ["Принципы правозащитной деятельности в Беларуси", "Читать Принципы"])],
+)
+async def test_pages_speak_the_chosen_language(client: AsyncTestClient, code, words):
+    home = await client.get("/", headers={"accept-language": code})
+    for word in words:
+        assert word in home.text
+    missing = await client.get("/principles/1.0/16", headers={"accept-language": code})
+    assert missing.status_code == 404 and ("1 да 15" if code == "be" else "1 до 15") in missing.text
+
+
+def test_catalogues_are_complete_and_up_to_date(tmp_path):
+    """Every marked string is in the template catalogue, and translated in be and ru."""
+    from babel.messages.frontend import CommandLineInterface
+    from babel.messages.pofile import read_po
+
+    from tests.conftest import REPO
+
+    fresh = tmp_path / "messages.pot"
+    CommandLineInterface().run([
+        "pybabel", "-q", "extract", "-F", str(REPO / "babel.cfg"), "-k", "N_",
+        "--no-location", "--omit-header", "-o", str(fresh), str(REPO)])
+    with fresh.open("rb") as handle:
+        extracted = {m.id for m in read_po(handle) if m.id}
+    with (i18n.LOCALE_DIR / "messages.pot").open("rb") as handle:
+        committed = {m.id for m in read_po(handle) if m.id}
+    assert extracted == committed, "run `make messages` to update the catalogues"
+    for code in ("be", "ru"):
+        with (i18n.LOCALE_DIR / code / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+            catalogue = read_po(handle)
+        untranslated = [m.id for m in catalogue if m.id and not (
+            all(m.string) if isinstance(m.string, tuple) else m.string)]
+        assert {m.id for m in catalogue if m.id} == committed
+        assert not untranslated, (code, untranslated)
