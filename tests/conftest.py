@@ -33,6 +33,11 @@ def _database_url(tmp: Path) -> str:
     return os.environ.get("REGISTRY_TEST_DATABASE_URL") or f"sqlite:///{tmp / 'test.sqlite3'}"
 
 
+def pytest_report_header(config: pytest.Config) -> str:
+    url = os.environ.get("REGISTRY_TEST_DATABASE_URL")
+    return f"database: {url or 'SQLite (a temporary file)'}; CI: {IN_CI}"
+
+
 @pytest.fixture(scope="session")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("var")

@@ -68,8 +68,10 @@ def error_response(request: Request, exc: Exception) -> Response:
     if is_api(request):
         body: dict = {"status_code": status, "detail": detail or PAGE_MESSAGES.get(
             status, HTTPStatus(status).phrase)}
-        if isinstance(exc, ValidationException) and exc.extra:
-            body["errors"] = exc.extra
+        if isinstance(exc, ValidationException):
+            # Litestar's own message repeats the whole path, however long: say it plainly.
+            body["detail"] = "The request is not valid: see `errors` for what is wrong."
+            body["errors"] = exc.extra or []
         return Response(body, status_code=status, media_type=MediaType.JSON,
                         headers=getattr(exc, "headers", None))
     # Litestar's own messages for routing and validation failures mention internals

@@ -18,7 +18,8 @@ from http.cookies import CookieError, SimpleCookie
 from babel import Locale, negotiate_locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.datastructures import MutableScopeHeaders
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from registry.resources import PACKAGE_DIR
 
@@ -119,9 +120,17 @@ def language_middleware(app: ASGIApp) -> ASGIApp:
             headers.get(b"cookie", b"").decode("latin-1") or None,
             headers.get(b"accept-language", b"").decode("latin-1") or None,
         )
+
+        async def send_with_vary(message: Message) -> None:
+            # Pages differ by language: shared caches must key on what chose it.
+            if message["type"] == "http.response.start":
+                MutableScopeHeaders.from_message(message).extend_header_value(
+                    "vary", "Accept-Language, Cookie")
+            await send(message)
+
         token = _current.set(code)
         try:
-            await app(scope, receive, send)
+            await app(scope, receive, send_with_vary)
         finally:
             _current.reset(token)
 

@@ -16,6 +16,12 @@ async def test_browser_language_is_used(client: AsyncTestClient, accept: str, ex
     assert f'<html lang="{expected}">' in response.text
 
 
+async def test_responses_say_they_vary_by_language(client: AsyncTestClient):
+    response = await client.get("/principles/1.0")
+    assert "Accept-Language" in response.headers["vary"]
+    assert "Cookie" in response.headers["vary"]
+
+
 async def test_the_switch_sets_a_cookie_that_wins_over_the_browser(client: AsyncTestClient):
     response = await client.get("/language/ru?next=/principles/1.0/11", follow_redirects=False)
     assert response.status_code == 303
