@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -22,8 +21,6 @@ from registry.settings import Settings
 from registry.web import errors, health, i18n, pages
 from registry.web.security import add_security_headers
 from registry.web.templating import template_engine
-
-log = logging.getLogger("registry")
 
 
 @get("/", include_in_schema=False)

@@ -50,10 +50,6 @@ def _run(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
         return asyncio.run(main())
     except (PrinciplesSourceError, principles.SyncRefused) as error:
         raise click.ClickException(str(error)) from error
-    except db.UniqueViolation as error:
-        raise click.ClickException(
-            f"another process changed the same rows at the same time; run it again ({error})"
-        ) from error
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

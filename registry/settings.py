@@ -40,7 +40,6 @@ class Settings(BaseSettings):
         description="Proxies trusted to set X-Forwarded-Proto (comma-separated, or *).",
     )
     debug: bool = False
-    default_language: str = "en"
 
     @field_validator("base_url")
     @classmethod
@@ -56,11 +55,3 @@ class Settings(BaseSettings):
             path = (self.data_dir / "registry.sqlite3").resolve()
             object.__setattr__(self, "database_url", f"sqlite:///{path}")
         return self
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite:")
-
-    @property
-    def served_over_https(self) -> bool:
-        return self.base_url.startswith("https://")

@@ -1,0 +1,66 @@
+"""How the registry talks to both engines, and proof that a run uses the one it asked for."""
+
+import os
+from datetime import UTC, datetime
+
+import pytest
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine
+
+from registry import db
+from registry.principles.tables import PrinciplesVersion
+
+
+def version(version_id: str, status: str = "draft") -> PrinciplesVersion:
+    return PrinciplesVersion(version_id=version_id, status=status, text_of_record="en",
+                             content_hash="0" * 64, created_at=datetime.now(UTC))
+
+
+async def test_a_unique_violation_is_one_domain_error_on_either_engine(settings):
+    await PrinciplesVersion.insert(version("7.0"))
+
+    async def add_two() -> None:
+        async with db.write_transaction():
+            with db.unique_violations_as_domain_error():
+                await PrinciplesVersion.insert(version("7.1"))
+                await PrinciplesVersion.insert(version("7.0"))
+
+    with pytest.raises(db.UniqueViolation):
+        await add_two()
+    # The transaction rolled back whole: 7.1 was not half-written.
+    assert [r["version_id"] for r in await PrinciplesVersion.select()] == ["7.0"]
+
+
+async def test_the_partial_unique_index_allows_only_one_version_in_force(settings):
+    await PrinciplesVersion.insert(version("7.0", "in_force"), version("7.1", "superseded"),
+                                   version("7.2", "superseded"))
+    with pytest.raises(db.UniqueViolation), db.unique_violations_as_domain_error():
+        await PrinciplesVersion.insert(version("7.3", "in_force"))
+
+
+async def test_other_integrity_errors_are_not_disguised(settings):
+    import sqlite3
+
+    import asyncpg
+
+    from registry.principles.tables import PrinciplesText
+
+    foreign_key_errors = (sqlite3.IntegrityError, asyncpg.ForeignKeyViolationError)
+    with pytest.raises(foreign_key_errors) as raised, db.unique_violations_as_domain_error():
+        await PrinciplesText.insert(PrinciplesText(
+            version=999_999, language="en", official=True, title="t", canonical="{}",
+            content_hash="0" * 64, created_at=datetime.now(UTC)))
+    assert not isinstance(raised.value, db.UniqueViolation)  # a foreign key, not a duplicate
+
+
+async def test_the_requested_engine_is_the_one_in_use(settings):
+    requested = os.environ.get("REGISTRY_TEST_DATABASE_URL", "")
+    if requested.startswith("postgres"):
+        assert isinstance(db.engine(), PostgresEngine)
+        rows = await PrinciplesVersion.raw("SELECT version() AS v")
+        assert rows[0]["v"].startswith("PostgreSQL")
+    else:
+        assert isinstance(db.engine(), SQLiteEngine)
+        rows = await PrinciplesVersion.raw("PRAGMA journal_mode")
+        assert rows[0]["journal_mode"] == "wal"
+    assert PrinciplesVersion._meta.db is db.engine()
