@@ -118,3 +118,9 @@ def test_versions_sort_numerically_not_alphabetically(tmp_path: Path):
     write_version(tmp_path, "1.10", "draft")
     write_version(tmp_path, "1.9", "in_force")
     assert [v.version_id for v in load_all(tmp_path)] == ["1.9", "1.10"]
+
+
+def test_the_documented_hash_of_version_1_0_is_the_computed_one():
+    readme = (PRINCIPLES / "README.md").read_text(encoding="utf-8")
+    computed = load_all(PRINCIPLES)[0].record.document.content_hash()
+    assert f"Version 1.0 (English): `{computed}`" in readme
