@@ -13,7 +13,14 @@ from litestar.response import Template
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
-from registry import __version__, db
+import asyncio
+
+from litestar.config.csrf import CSRFConfig
+
+from registry import __version__, db, keys, runtime
+from registry.mail import sender
+from registry.staff.controllers import StaffApi, StaffPages
+from registry.staff.guards import session_middleware
 from registry.principles import services as principles
 from registry.principles.controllers import PrinciplesApi, PrinciplesPages
 from registry.resources import PACKAGE_DIR
@@ -28,15 +35,21 @@ async def home() -> Template:
     return Template("home.html", context={"in_force": await principles.version_in_force()})
 
 
-def create_app(settings: Settings) -> Litestar:
-    engine = db.configure(settings)
+def create_app(settings: Settings, *, send_mail: bool = False) -> Litestar:
+    """The app; with `send_mail` the outbox sender runs beside it (as in `serve`)."""
+    engine = runtime.configure(settings)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await db.start(engine)
+        stop = asyncio.Event()
+        mailer = asyncio.create_task(sender.run_forever(settings, stop)) if send_mail else None
         try:
             yield
         finally:
+            stop.set()
+            if mailer is not None:
+                await mailer
             await db.stop(engine)
 
     return Litestar(
@@ -47,6 +60,8 @@ def create_app(settings: Settings) -> Litestar:
             health.readyz,
             PrinciplesPages,
             PrinciplesApi,
+            StaffPages,
+            StaffApi,
             create_static_files_router(
                 path="/static",
                 directories=[PACKAGE_DIR / "web" / "static"],
@@ -55,7 +70,16 @@ def create_app(settings: Settings) -> Litestar:
         ],
         lifespan=[lifespan],
         template_config=TemplateConfig(instance=template_engine(settings.templates_dir)),
-        middleware=[i18n.language_middleware],
+        middleware=[i18n.language_middleware, session_middleware(settings)],
+        csrf_config=CSRFConfig(
+            secret=keys.keyring().csrf_secret,
+            cookie_secure=settings.secure_cookies,
+            cookie_httponly=True,
+            cookie_samesite="lax",
+            # The public JSON API takes no cookie credentials, so it needs no CSRF token;
+            # the staff API does, and keeps it. Static files set no cookie.
+            exclude=[r"^/api/v1/(?!staff/)", r"^/static/", r"^/healthz$", r"^/readyz$"],
+        ),
         before_send=[add_security_headers],
         exception_handlers=errors.EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         openapi_config=OpenAPIConfig(
@@ -72,4 +96,4 @@ def create_app(settings: Settings) -> Litestar:
 
 def create_app_from_environment() -> Litestar:
     """The factory the ASGI server calls in each worker: settings from REGISTRY_* variables."""
-    return create_app(Settings())
+    return create_app(Settings(), send_mail=True)

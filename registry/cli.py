@@ -15,7 +15,9 @@ from typing import Any, TypeVar
 import click
 from pydantic import ValidationError
 
-from registry import db
+from registry import db, runtime
+from registry.audit import services as audit
+from registry.keys.store import KeyFileError
 from registry.principles import diff as principles_diff
 from registry.principles import services as principles
 from registry.principles.document import PrinciplesSourceError, load_all
@@ -39,7 +41,7 @@ def _run(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
     """Run one piece of async work against the configured database."""
 
     async def main() -> T:
-        engine = db.configure(settings)
+        engine = runtime.configure(settings)
         await db.start(engine)
         try:
             return await work()
@@ -48,7 +50,7 @@ def _run(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
 
     try:
         return asyncio.run(main())
-    except (PrinciplesSourceError, principles.SyncRefused) as error:
+    except (PrinciplesSourceError, principles.SyncRefused, KeyFileError) as error:
         raise click.ClickException(str(error)) from error
 
 
@@ -70,7 +72,7 @@ def migrate() -> None:
 
 async def _prepare(settings: Settings) -> principles.SyncReport:
     await db.migrate()
-    return await principles.sync(settings.principles_dir)
+    return await principles.sync(settings.principles_dir, actor=audit.operator())
 
 
 @main.command()
@@ -114,7 +116,8 @@ def principles_group() -> None:
 def principles_sync() -> None:
     """Load the version folders into the database; refuse to change a published text."""
     settings = _settings()
-    report = _run(settings, lambda: principles.sync(settings.principles_dir))
+    report = _run(settings, lambda: principles.sync(settings.principles_dir,
+                                                    actor=audit.operator()))
     for line in report.lines:
         click.echo(line)
     if not report.changed:
@@ -175,6 +178,132 @@ def principles_diff_command(old: str, new: str, files: bool) -> None:
         return
     click.echo(f"{len(changed)} passage(s) differ between {old} and {new}:\n")
     click.echo(principles_diff.as_word_diff(diffs))
+
+
+@main.group()
+def staff() -> None:
+    """Staff accounts: create, list, disable, reset."""
+
+
+def _staff_call(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
+    from registry.staff.services import StaffError
+
+    try:
+        return _run(settings, work)
+    except StaffError as error:
+        raise click.ClickException(str(error)) from error
+
+
+@staff.command(name="create")
+@click.option("--email", required=True, help="The staff member's e-mail address.")
+@click.option("--name", required=True, help="Their name as colleagues know it.")
+@click.option("--role", "roles", multiple=True, required=True,
+              type=click.Choice(["secretariat", "panel_member", "panel_chair", "admin"]),
+              help="A role; repeat for several.")
+@click.option("--language", type=click.Choice(["en", "be", "ru"]), default="en",
+              show_default=True, help="The language of their mails.")
+@click.option("--mail/--no-mail", "send_mail", default=False, show_default=True,
+              help="Also send the enrolment link to the address (through the outbox).")
+def staff_create(email: str, name: str, roles: tuple[str, ...], language: str,
+                 send_mail: bool) -> None:
+    """Create an account and print its one-time enrolment link."""
+    from registry.staff import services as staff_services
+    from registry.staff.permissions import Role
+
+    settings = _settings()
+    staff_id, url = _staff_call(settings, lambda: staff_services.create_staff(
+        email, name, frozenset(Role(r) for r in roles), actor=audit.operator(),
+        settings=settings, language=language, send_mail=send_mail))
+    click.echo(f"Created staff account {staff_id}. Enrolment link (one use, "
+               f"{settings.enrolment_link_hours} hours):\n{url}")
+
+
+@staff.command(name="list")
+def staff_list() -> None:
+    """List staff accounts."""
+    from registry.staff import services as staff_services
+
+    for account in _staff_call(_settings(), staff_services.list_staff):
+        roles = ",".join(sorted(r.value for r in account.roles))
+        click.echo(f"{account.id:<5} {account.status.value:<10} {roles:<30} "
+                   f"{account.email}  {account.name}")
+
+
+@staff.command(name="disable")
+@click.argument("account")
+def staff_disable(account: str) -> None:
+    """Disable ACCOUNT (an id or e-mail address) and end its sessions."""
+    from registry.staff import services as staff_services
+
+    async def work() -> int:
+        staff_id = await staff_services.find_staff(account)
+        await staff_services.disable_staff(staff_id, actor=audit.operator())
+        return staff_id
+
+    click.echo(f"Disabled staff account {_staff_call(_settings(), work)}.")
+
+
+@staff.command(name="reset")
+@click.argument("account")
+def staff_reset(account: str) -> None:
+    """Forget ACCOUNT's password and second factor; print a new enrolment link."""
+    from registry.staff import services as staff_services
+
+    settings = _settings()
+
+    async def work() -> str:
+        staff_id = await staff_services.find_staff(account)
+        return await staff_services.reset_staff(staff_id, actor=audit.operator(),
+                                                settings=settings)
+
+    click.echo(f"Enrolment link (one use, {settings.enrolment_link_hours} hours):\n"
+               f"{_staff_call(settings, work)}")
+
+
+@main.group()
+def outbox() -> None:
+    """The mail outbox."""
+
+
+@outbox.command(name="send")
+def outbox_send() -> None:
+    """Deliver every message that is due, once, then exit."""
+    from registry.mail import services as mail_services
+    from registry.mail.transport import transport_for
+
+    settings = _settings()
+
+    async def work() -> tuple[mail_services.DeliveryReport, int]:
+        transport = transport_for(settings.smtp_url, settings.outbox_dir)
+        report = await mail_services.deliver_due(transport, settings=settings)
+        return report, await mail_services.pending_count()
+
+    report, pending = _run(settings, work)
+    click.echo(f"{len(report.sent)} sent, {len(report.retrying)} to retry later, "
+               f"{len(report.failed)} given up; {pending} pending.")
+
+
+@main.group()
+def keys() -> None:
+    """Keys kept outside the database."""
+
+
+@keys.command(name="rotate-data-key")
+def keys_rotate_data_key() -> None:
+    """Make a new data key active and re-encrypt every confidential field with it.
+
+    Old keys stay in the key file, so backups made before remain readable. Restart the
+    service afterwards so that new writes use the new key at once.
+    """
+    from registry.keys.rotation import rotate_data_key
+
+    settings = _settings()
+    counts = _run(settings, lambda: rotate_data_key(settings, actor=audit.operator()))
+    total = sum(counts.values())
+    click.echo(f"New data key active; {total} field(s) re-encrypted.")
+    for purpose, count in counts.items():
+        if count:
+            click.echo(f"  {purpose}: {count}")
 
 
 if __name__ == "__main__":

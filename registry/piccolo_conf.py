@@ -13,5 +13,8 @@ DB = engine_for(Settings().database_url)
 APP_REGISTRY = AppRegistry(
     apps=[
         "registry.principles.piccolo_app",
+        "registry.audit.piccolo_app",
+        "registry.staff.piccolo_app",
+        "registry.mail.piccolo_app",
     ]
 )

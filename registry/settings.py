@@ -41,6 +41,28 @@ class Settings(BaseSettings):
     )
     debug: bool = False
 
+    data_key_file: Path | None = Field(
+        default=None, description="The data key file (default: keys/data-keys.json in the "
+        "data directory), created with mode 0600 on first start.")
+    secret_key_file: Path | None = Field(
+        default=None, description="The application secret (default: keys/secret.key in the "
+        "data directory), created with mode 0600 on first start.")
+
+    smtp_url: str = Field(
+        default="", description="smtp://, smtp+starttls:// or smtps://[user:password@]host"
+        "[:port]; empty writes .eml files into the data directory's outbox folder.")
+    mail_from: str = "Principles Registry <registry@localhost>"
+    outbox_poll_seconds: float = Field(default=5.0, gt=0, le=3600)
+    outbox_max_attempts: int = Field(default=12, ge=1, le=100)
+
+    session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    session_absolute_hours: int = Field(default=12, ge=1, le=7 * 24)
+    enrolment_link_hours: int = Field(default=48, ge=1, le=30 * 24)
+    password_min_length: int = Field(default=12, ge=8, le=128)
+    login_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    login_max_failures_per_account: int = Field(default=5, ge=1, le=1000)
+    login_max_failures_per_client: int = Field(default=20, ge=1, le=10000)
+
     @field_validator("base_url")
     @classmethod
     def _base_url_is_absolute(cls, value: str) -> str:
@@ -48,6 +70,22 @@ class Settings(BaseSettings):
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError("REGISTRY_BASE_URL must be an absolute http(s) URL")
         return value.rstrip("/")
+
+    @property
+    def data_key_path(self) -> Path:
+        return self.data_key_file or self.data_dir / "keys" / "data-keys.json"
+
+    @property
+    def secret_key_path(self) -> Path:
+        return self.secret_key_file or self.data_dir / "keys" / "secret.key"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.data_dir / "outbox"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 from litestar.testing import AsyncTestClient
 
-from registry import db
+from registry.audit.services import SYSTEM
+from registry import db, runtime
 from registry.app import create_app
 from registry.resources import bundled_dir
 from registry.settings import Settings
@@ -63,14 +64,18 @@ def make_settings(data_dir: Path, database_url: str, **overrides: object) -> Set
 @pytest.fixture(scope="session")
 async def migrated(data_dir: Path, database_url: str) -> Settings:
     settings = make_settings(data_dir, database_url)
-    db.configure(settings)
+    runtime.configure(settings)
     await db.migrate()
     return settings
 
 
+# Append-only (triggers refuse DELETE): tests find their own events by subject or id.
+KEPT = {"migration", "audit_event"}
+
+
 async def _empty_all_tables() -> None:
     # Children before parents: foreign keys are RESTRICT on purpose.
-    tables = [t for t in db.all_tables() if t._meta.tablename != "migration"]
+    tables = [t for t in db.all_tables() if t._meta.tablename not in KEPT]
     for table in reversed(tables):
         await table.delete(force=True)
 
@@ -78,7 +83,7 @@ async def _empty_all_tables() -> None:
 @pytest.fixture
 async def settings(migrated: Settings) -> Settings:
     """A migrated, empty database, bound for this test."""
-    db.configure(migrated)
+    runtime.configure(migrated)
     await _empty_all_tables()
     return migrated
 
@@ -88,7 +93,7 @@ async def synced(settings: Settings) -> Settings:
     """The database with the repository's Principles synced into it."""
     from registry.principles import services
 
-    await services.sync(settings.principles_dir)
+    await services.sync(settings.principles_dir, actor=SYSTEM)
     return settings
 
 

@@ -12,6 +12,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from registry import db
+from registry.audit import services as audit
+from registry.audit.tags import EventTag
 from registry.principles.diff import compare
 from registry.principles.document import (
     Document,
@@ -117,7 +119,7 @@ def _check_published(source: VersionSource, row: dict, stored: dict[str, dict]) 
             )
 
 
-async def sync(source_dir: Path) -> SyncReport:
+async def sync(source_dir: Path, *, actor: audit.Actor) -> SyncReport:
     """Bring the database in line with the version folders, or refuse and change nothing."""
     sources = load_all(source_dir)
     on_disk = {source.version_id for source in sources}
@@ -166,7 +168,8 @@ async def sync(source_dir: Path) -> SyncReport:
                 lines[version_id] = [f"{version_id}: draft removed (its folder is gone)"]
         for source in sources:
             lines[source.version_id] += await _write_version(
-                source, versions.get(source.version_id), stored.get(source.version_id, {}), now)
+                source, versions.get(source.version_id), stored.get(source.version_id, {}), now,
+                actor=actor)
     changed = any(lines.values())
     return SyncReport(
         lines=[line for version_id, said in lines.items()
@@ -176,7 +179,8 @@ async def sync(source_dir: Path) -> SyncReport:
 
 
 async def _write_version(
-    source: VersionSource, row: dict | None, stored: dict[str, dict], now: datetime
+    source: VersionSource, row: dict | None, stored: dict[str, dict], now: datetime,
+    *, actor: audit.Actor,
 ) -> list[str]:
     existing: dict | None
     version_id = source.version_id
@@ -194,6 +198,9 @@ async def _write_version(
         ))
         row_id = inserted[0]["id"]
         lines.append(f"{version_id}: added as {source.status}, SHA-256 {record_hash}")
+        await audit.record(EventTag.principles_version_added, actor=actor,
+                           subject=f"principles:{version_id}",
+                           details={"status": source.status.value, "sha256": record_hash})
     else:
         row_id = row["id"]
         values: dict = {}
@@ -201,6 +208,9 @@ async def _write_version(
             values.update({PrinciplesVersion.status: source.status,
                            PrinciplesVersion.in_force_from: now})
             lines.append(f"{version_id}: now in force, SHA-256 {record_hash}")
+            await audit.record(EventTag.principles_version_in_force, actor=actor,
+                               subject=f"principles:{version_id}",
+                               details={"sha256": record_hash})
         if row["content_hash"] != record_hash:
             values[PrinciplesVersion.content_hash] = record_hash
             lines.append(f"{version_id}: draft text changed, SHA-256 {record_hash}")

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 from http import HTTPStatus
+from urllib.parse import quote
 
 from litestar import MediaType, Request, Response
+from litestar.background_tasks import BackgroundTask
 from litestar.exceptions import HTTPException, ValidationException
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from registry.web.i18n import gettext as _
 
@@ -27,6 +29,7 @@ def N_(message: str) -> str:
 # are ours to give (we raise them with messages written for people).
 PAGE_TITLES = {
     400: N_("Bad request"),
+    401: N_("Login needed"),
     403: N_("Not allowed"),
     404: N_("Not found"),
     405: N_("Method not allowed"),
@@ -37,6 +40,7 @@ PAGE_TITLES = {
 }
 PAGE_MESSAGES = {
     400: N_("The request was not understood. Check the address or the form and try again."),
+    401: N_("Log in to see this page."),
     403: N_("You are not allowed to do this."),
     404: N_("There is nothing at this address."),
     405: N_("This address does not accept that kind of request."),
@@ -57,8 +61,32 @@ def _status_of(exc: Exception) -> int:
     return exc.status_code if isinstance(exc, HTTPException) else 500
 
 
+CSRF_FAILURE = "CSRF token verification failed"
+
+
+async def _record_csrf_refusal(path: str, method: str) -> None:
+    from registry import db
+    from registry.audit import services as audit
+    from registry.audit.tags import EventTag
+
+    async with db.write_transaction():
+        await audit.record(EventTag.security_csrf_refused, actor=audit.ANONYMOUS,
+                           subject=path[:200], details={"method": method})
+
+
 def error_response(request: Request, exc: Exception) -> Response:
     status = _status_of(exc)
+    background = None
+    if isinstance(exc, HTTPException) and status == 403 and exc.detail == CSRF_FAILURE:
+        # Exception handlers are synchronous: the audit event is written just after the
+        # refusal is sent.
+        background = BackgroundTask(_record_csrf_refusal, request.url.path, request.method)
+        exc = HTTPException(status_code=403, detail=N_(
+            "This form could not be accepted: it has expired, or it was not sent from this "
+            "site. Go back, reload the page and try again."))
+    if status == 401 and not is_api(request):
+        # A page that needs a staff login sends the visitor to it, and back afterwards.
+        return Redirect(f"/staff/login?next={quote(request.url.path)}", status_code=303)
     if status >= 500:
         log.exception("unhandled error on %s %s", request.method, request.url.path,
                       exc_info=exc)
@@ -73,7 +101,7 @@ def error_response(request: Request, exc: Exception) -> Response:
             body["detail"] = "The request is not valid: see `errors` for what is wrong."
             body["errors"] = exc.extra or []
         return Response(body, status_code=status, media_type=MediaType.JSON,
-                        headers=getattr(exc, "headers", None))
+                        headers=getattr(exc, "headers", None), background=background)
     # Litestar's own messages for routing and validation failures mention internals
     # ("Validation failed for GET /x"); pages show ours instead.
     if isinstance(exc, ValidationException) or detail == HTTPStatus(status).phrase:
@@ -85,10 +113,11 @@ def error_response(request: Request, exc: Exception) -> Response:
             "status": status,
             "title": _(PAGE_TITLES.get(status, PAGE_TITLES[fallback])),
             "message": _(PAGE_MESSAGES.get(status, PAGE_MESSAGES[fallback])),
-            "detail": detail,
+            "detail": _(detail) if detail else "",
         },
         status_code=status,
         media_type=MediaType.HTML,
+        background=background,
     )
 
 

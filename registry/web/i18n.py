@@ -9,6 +9,8 @@ Accept-Language, else the default.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
@@ -59,6 +61,16 @@ def translations(code: str) -> NullTranslations:
 
 def current() -> str:
     return _current.get()
+
+
+@contextmanager
+def using(code: str) -> Iterator[None]:
+    """Speak `code` for a while (rendering a mail in its recipient's language)."""
+    token = _current.set(code if code in CODES else DEFAULT)
+    try:
+        yield
+    finally:
+        _current.reset(token)
 
 
 def current_locale() -> Locale:

@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 from click.testing import CliRunner
 
+from registry.audit.services import SYSTEM
 from registry.cli import main
 from registry.principles import services
 from registry.principles.tables import PrinciplesText, PrinciplesVersion
@@ -70,7 +71,7 @@ async def test_diff_between_versions_in_the_database_and_in_files(
     assert files.code == 0, files.output
     assert "Principle 7, paragraph 1 (changed):" in files.out
     assert "make no{+ private+} profit" in files.out
-    await services.sync(principles_copy)
+    await services.sync(principles_copy, actor=SYSTEM)
     stored = run_cli("principles", "diff", "1.0", "1.1")
     assert stored.code == 0 and "make no{+ private+} profit" in stored.out
     same = run_cli("principles", "diff", "1.0", "1.0")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from litestar.testing import AsyncTestClient
 
+from registry.audit.services import SYSTEM
 from registry.app import create_app
 from registry.principles import services
 from registry.principles.document import load_all
@@ -103,7 +104,7 @@ async def test_comparison_page_shows_changed_words(settings, principles_copy: Pa
                                       'text_of_record = "en"\n')
     edit(new / "en.toml", 'title = "Professionalism"', 'title = "Competence"')
     edit(new / "en.toml", "make no profit", "make no private profit")
-    await services.sync(principles_copy)
+    await services.sync(principles_copy, actor=SYSTEM)
     async with AsyncTestClient(app=create_app(settings)) as client:
         response = await client.get("/principles/compare?from=1.0&to=1.1")
         assert response.status_code == 200
@@ -124,7 +125,7 @@ async def test_a_translation_is_labelled_and_chosen_by_the_reader(settings, prin
     (principles_copy / "1.0" / "ru.toml").write_text(
         text.replace('language = "en"', 'language = "ru"').replace(
             "official = true", "official = false"), encoding="utf-8")
-    await services.sync(principles_copy)
+    await services.sync(principles_copy, actor=SYSTEM)
     async with AsyncTestClient(app=create_app(settings)) as client:
         russian_reader = await client.get("/principles/1.0",
                                           headers={"accept-language": "ru"})

@@ -1,0 +1,63 @@
+"""Rotating the data key: a new active key, and every encrypted field re-encrypted.
+
+Old keys stay in the key file (backups made before the rotation still need them); the
+ciphertexts in the database all move to the new key.
+"""
+
+from __future__ import annotations
+
+from piccolo.table import Table
+
+from registry import db, keys
+from registry.audit import services as audit
+from registry.audit.tags import EventTag
+from registry.keys.store import load_data_keys, write_private
+from registry.mail.tables import OutboxMessage
+from registry.settings import Settings
+from registry.staff.tables import EnrolmentLink, StaffMember
+
+# Every encrypted column of the registry, in one list. The purpose bound into each
+# ciphertext is "table.column".
+ENCRYPTED_COLUMNS: list[tuple[type[Table], str]] = [
+    (StaffMember, "email"),
+    (StaffMember, "name"),
+    (StaffMember, "totp_secret"),
+    (EnrolmentLink, "totp_secret"),
+    (OutboxMessage, "recipient"),
+    (OutboxMessage, "subject"),
+    (OutboxMessage, "body_text"),
+    (OutboxMessage, "body_html"),
+    (OutboxMessage, "last_error"),
+]
+BATCH = 200
+
+
+async def rotate_data_key(settings: Settings, *, actor: audit.Actor) -> dict[str, int]:
+    """Make a new data key active and re-encrypt every field; returns counts per column."""
+    path = settings.data_key_path
+    rotated = load_data_keys(path, create=False).with_new_active_key()
+    write_private(path, rotated.to_json())
+    cipher = keys.configure(settings, create=False).cipher
+    counts: dict[str, int] = {}
+    for table, column in ENCRYPTED_COLUMNS:
+        purpose = f"{table._meta.tablename}.{column}"
+        pk = table._meta.primary_key
+        col = table._meta.get_column_by_name(column)
+        done = 0
+        while True:
+            async with db.write_transaction():
+                rows = await table.select(pk.as_alias("pk"), col.as_alias("value")).where(
+                    col.is_not_null() & col.not_like(f"enc1:{rotated.active}:%")
+                ).limit(BATCH)
+                for row in rows:
+                    plaintext = cipher.decrypt(row["value"], purpose=purpose)
+                    await table.update({col: cipher.encrypt(plaintext, purpose=purpose)}).where(
+                        pk == row["pk"])
+            done += len(rows)
+            if len(rows) < BATCH:
+                break
+        counts[purpose] = done
+    async with db.write_transaction():
+        await audit.record(EventTag.keys_data_key_rotated, actor=actor,
+                           subject=f"data-key:{rotated.active}", details={"re_encrypted": counts})
+    return counts

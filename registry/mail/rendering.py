@@ -1,0 +1,50 @@
+"""Messages from templates (templates/mail/NAME.subject.txt, NAME.txt, NAME.html), in
+the recipient's language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from registry.resources import bundled_dir
+from registry.web import i18n
+
+_environment: Environment | None = None
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+def configure(templates_dir: Path) -> None:
+    global _environment
+    env = Environment(
+        loader=FileSystemLoader(templates_dir / "mail"),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        extensions=["jinja2.ext.i18n"],
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True)
+    _environment = env
+
+
+def render(template: str, *, language: str, context: dict[str, Any]) -> Rendered:
+    if _environment is None:
+        configure(bundled_dir("templates"))
+    assert _environment is not None
+    with i18n.using(language):
+        values = {**context, "language": i18n.current()}
+        subject = _environment.get_template(f"{template}.subject.txt").render(values)
+        return Rendered(
+            subject=" ".join(subject.split()),
+            text=_environment.get_template(f"{template}.txt").render(values),
+            html=_environment.get_template(f"{template}.html").render(values),
+        )

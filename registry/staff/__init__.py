@@ -1,0 +1,1 @@
+"""Staff accounts: enrolment, login with a second factor, sessions, roles and guards."""

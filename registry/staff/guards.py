@@ -1,0 +1,78 @@
+"""Who may reach staff routes.
+
+`session_middleware` finds the staff member behind the session cookie on staff paths.
+`staff_guard`, on every staff route, admits the route only if it is marked public
+(login, enrolment) or the member holds the one permission the route declares in
+`opt["permission"]`. A route that declares nothing is refused to everybody: a new
+route cannot be open by mistake.
+"""
+
+from __future__ import annotations
+
+from http.cookies import CookieError, SimpleCookie
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from registry.settings import Settings
+from registry.staff import services
+from registry.staff.permissions import Permission
+
+SESSION_COOKIE = "staff_session"
+PENDING_COOKIE = "staff_login"
+STAFF_PATHS = ("/staff", "/api/v1/staff")
+
+
+def cookie_name(base: str, settings: Settings) -> str:
+    # Over HTTPS, the __Host- prefix makes browsers refuse the cookie unless it is
+    # Secure, host-only and for the whole site.
+    return f"__Host-{base}" if settings.secure_cookies else base
+
+
+def read_cookie(scope: Scope, name: str) -> str | None:
+    for key, value in scope["headers"]:
+        if key == b"cookie":
+            jar: SimpleCookie = SimpleCookie()
+            try:
+                jar.load(value.decode("latin-1"))
+            except CookieError:
+                return None
+            if name in jar:
+                return jar[name].value
+    return None
+
+
+def session_middleware(settings: Settings):  # type: ignore[no-untyped-def]
+    name = cookie_name(SESSION_COOKIE, settings)
+
+    def factory(app: ASGIApp) -> ASGIApp:
+        async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] == "http" and scope["path"].startswith(STAFF_PATHS):
+                token = read_cookie(scope, name)
+                principal = (await services.authenticate(token, settings=settings)
+                             if token else None)
+                scope.setdefault("state", {})["staff"] = principal
+            await app(scope, receive, send)
+
+        return middleware
+
+    return factory
+
+
+def current_staff(connection: ASGIConnection) -> services.StaffPrincipal | None:
+    return connection.scope.get("state", {}).get("staff")
+
+
+def staff_guard(connection: ASGIConnection, route_handler: BaseRouteHandler) -> None:
+    if route_handler.opt.get("public"):
+        return
+    principal = current_staff(connection)
+    if principal is None:
+        raise NotAuthorizedException("Log in to see this page.")
+    permission = route_handler.opt.get("permission")
+    if not isinstance(permission, Permission):
+        raise PermissionDeniedException("This page declares no permission, so nobody may see it.")
+    if permission not in principal.permissions:
+        raise PermissionDeniedException("Your role does not allow this.")

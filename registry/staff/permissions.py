@@ -1,0 +1,44 @@
+"""Roles, permissions (`scope:resource:action`) and which role holds which: one table.
+
+A staff route declares the one permission it needs; a route that declares none is
+refused to everybody (see guards.py).
+"""
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    secretariat = "secretariat"
+    panel_member = "panel_member"
+    panel_chair = "panel_chair"
+    admin = "admin"
+
+
+class Permission(StrEnum):
+    staff_home_view = "staff:home:view"
+    staff_accounts_view = "staff:accounts:view"
+    audit_events_read = "audit:events:read"
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.secretariat: frozenset({Permission.staff_home_view}),
+    Role.panel_member: frozenset({Permission.staff_home_view}),
+    Role.panel_chair: frozenset({Permission.staff_home_view}),
+    Role.admin: frozenset({
+        Permission.staff_home_view,
+        Permission.staff_accounts_view,
+        Permission.audit_events_read,
+    }),
+}
+
+
+def permissions_of(roles: frozenset[Role]) -> frozenset[Permission]:
+    return frozenset().union(*(ROLE_PERMISSIONS[role] for role in roles))
+
+
+def parse_roles(stored: str) -> frozenset[Role]:
+    return frozenset(Role(value) for value in stored.split(",") if value)
+
+
+def store_roles(roles: frozenset[Role]) -> str:
+    return ",".join(sorted(role.value for role in roles))

@@ -1,0 +1,42 @@
+"""Staff forms and API bodies. Form fields default to empty, so that a missing field is
+refused by the service in words rather than by the framework with a 400."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class LoginForm(BaseModel):
+    email: str = Field(default="", max_length=320)
+    password: str = Field(default="", max_length=1000)
+    next: str = Field(default="/staff", max_length=500)
+
+
+class CodeForm(BaseModel):
+    code: str = Field(default="", max_length=64)
+    next: str = Field(default="/staff", max_length=500)
+
+
+class EnrolForm(BaseModel):
+    password: str = Field(default="", max_length=1000)
+    password_again: str = Field(default="", max_length=1000)
+    code: str = Field(default="", max_length=64)
+
+
+class StaffMe(BaseModel):
+    id: int
+    name: str
+    roles: list[str]
+    permissions: list[str]
+
+
+class AuditEventOut(BaseModel):
+    id: int
+    occurred_at: datetime
+    actor: str
+    tag: str
+    subject: str | None
+    details: dict[str, Any]
