@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar, get
+from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader, State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
@@ -13,18 +15,14 @@ from litestar.response import Template
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
-import asyncio
-
-from litestar.config.csrf import CSRFConfig
-
 from registry import __version__, db, keys, runtime
 from registry.mail import sender
-from registry.staff.controllers import StaffApi, StaffPages
-from registry.staff.guards import session_middleware
 from registry.principles import services as principles
 from registry.principles.controllers import PrinciplesApi, PrinciplesPages
 from registry.resources import PACKAGE_DIR
 from registry.settings import Settings
+from registry.staff.controllers import StaffApi, StaffPages
+from registry.staff.guards import session_middleware
 from registry.web import errors, health, i18n, pages
 from registry.web.security import add_security_headers
 from registry.web.templating import template_engine

@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 from litestar.testing import AsyncTestClient
 
-from registry.audit.services import SYSTEM
 from registry import db, runtime
 from registry.app import create_app
+from registry.audit.services import SYSTEM
 from registry.resources import bundled_dir
 from registry.settings import Settings
 

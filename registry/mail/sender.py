@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from registry.mail import services
@@ -24,7 +25,5 @@ async def run_forever(settings: Settings, stop: asyncio.Event) -> None:
         except Exception:
             # A broken pass (database briefly away) must not stop later passes.
             log.exception("mail: delivery pass failed")
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=settings.outbox_poll_seconds)
-        except TimeoutError:
-            pass

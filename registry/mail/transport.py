@@ -49,7 +49,7 @@ class SmtpTransport:
             await aiosmtplib.send(
                 message, hostname=self.hostname, port=self.port, username=self.username,
                 password=self.password, use_tls=self.use_tls,
-                start_tls=True if self.start_tls else False, cert_bundle=self.cafile,
+                start_tls=self.start_tls, cert_bundle=self.cafile,
                 timeout=self.timeout,
             )
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:

@@ -159,12 +159,12 @@ async def sync(source_dir: Path, *, actor: audit.Actor) -> SyncReport:
                 await PrinciplesVersion.update(
                     {PrinciplesVersion.status: source.status,
                      PrinciplesVersion.superseded_at: now}
-                ).where(stored_row["id"] == _VERSION_PK)
+                ).where(_VERSION_PK == stored_row["id"])
                 lines[source.version_id].append(f"{source.version_id}: superseded")
         for version_id, row in versions.items():
             if version_id not in on_disk:
                 await PrinciplesText.delete().where(PrinciplesText.version == row["id"])
-                await PrinciplesVersion.delete().where(row["id"] == _VERSION_PK)
+                await PrinciplesVersion.delete().where(_VERSION_PK == row["id"])
                 lines[version_id] = [f"{version_id}: draft removed (its folder is gone)"]
         for source in sources:
             lines[source.version_id] += await _write_version(
@@ -220,7 +220,7 @@ async def _write_version(
         if row["text_of_record"] != source.text_of_record:
             values[PrinciplesVersion.text_of_record] = source.text_of_record
         if values:
-            await PrinciplesVersion.update(values).where(row_id == _VERSION_PK)
+            await PrinciplesVersion.update(values).where(_VERSION_PK == row_id)
 
     for language, text in source.texts.items():
         canonical = text.document.canonical_json().decode("utf-8")
@@ -241,11 +241,11 @@ async def _write_version(
                 PrinciplesText.title: text.document.title,
                 PrinciplesText.canonical: canonical,
                 PrinciplesText.content_hash: content_hash,
-            }).where(existing["id"] == _TEXT_PK)
+            }).where(_TEXT_PK == existing["id"])
             lines.append(f"{version_id}: {language} text updated")
     for language, existing in stored.items():
         if language not in source.texts:
-            await PrinciplesText.delete().where(existing["id"] == _TEXT_PK)
+            await PrinciplesText.delete().where(_TEXT_PK == existing["id"])
             lines.append(f"{version_id}: {language} draft text removed")
     return lines
 

@@ -71,7 +71,7 @@ class EnrolmentRefused(Exception):
 class FailureReason(StrEnum):
     unknown_account = "unknown_account"
     not_active = "not_active"
-    wrong_password = "wrong_password"
+    wrong_password = "wrong_password"  # noqa: S105 - a reason, not a password
     wrong_code = "wrong_code"
     replayed_code = "replayed_code"
     throttled = "throttled"
@@ -454,7 +454,7 @@ async def authenticate(token: str, *, settings: Settings) -> StaffPrincipal | No
             or now - session["last_seen_at"] > timedelta(minutes=settings.session_idle_minutes)):
         return None
     member = await StaffMember.select(
-        StaffMember.id, StaffMember.name, StaffMember.roles, StaffMember.status
+        _MEMBER, StaffMember.name, StaffMember.roles, StaffMember.status
     ).where(_MEMBER == session["staff"]).first()
     if member is None or member["status"] != StaffStatus.active:
         return None
@@ -488,9 +488,9 @@ async def _end_sessions(staff_id: int, now: datetime) -> None:
 async def find_staff(reference: str) -> int:
     """An account by id or e-mail address (as the CLI takes it)."""
     if reference.isdigit():
-        row = await StaffMember.select(StaffMember.id).where(_MEMBER == int(reference)).first()
+        row = await StaffMember.select(_MEMBER).where(_MEMBER == int(reference)).first()
     else:
-        row = await StaffMember.select(StaffMember.id).where(
+        row = await StaffMember.select(_MEMBER).where(
             StaffMember.email_lookup == _email_lookup(reference)).first()
     if row is None:
         raise StaffError(f"No staff account {reference[:100]!r}.")

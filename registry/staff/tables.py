@@ -50,7 +50,8 @@ class RecoveryCode(Table, tablename="staff_recovery_code"):
 
 
 class SessionStage(StrEnum):
-    password = "password"  # password accepted, second factor still to come
+    # Password accepted, second factor still to come.
+    password = "password"  # noqa: S105 - a stage name, not a password
     complete = "complete"
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from litestar.testing import AsyncTestClient
 
-from registry.audit.services import SYSTEM
 from registry.app import create_app
+from registry.audit.services import SYSTEM
 from registry.principles import services
 from registry.principles.document import load_all
 from tests.conftest import PRINCIPLES
