@@ -16,7 +16,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
 from typing import Any
 
 from registry import db, keys
@@ -56,7 +56,8 @@ async def queue(recipient: str, template: str, *, language: str, context: dict[s
         subject=_seal(rendered.subject, "subject"),
         body_text=_seal(rendered.text, "body_text"),
         body_html=_seal(rendered.html, "body_html"),
-        message_id=make_msgid(idstring=secrets.token_hex(8), domain="principles-registry"),
+        # Random and short: no time or process id in it, and never folded over two lines.
+        message_id=f"<{secrets.token_hex(16)}@principles-registry>",
         status=MessageStatus.pending,
         attempts=0,
         next_attempt_at=now,
@@ -97,10 +98,11 @@ def build_message(row: dict, *, sender: str) -> EmailMessage:
     message["Subject"] = _open(row["subject"], "subject")
     message["Message-ID"] = row["message_id"]
     message["Date"] = format_datetime(row["created_at"])
-    message["Content-Language"] = row["language"]
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(_open(row["body_text"], "body_text"))
     message.add_alternative(_open(row["body_html"], "body_html"), subtype="html")
+    # After the body: setting the content replaces every Content-* header.
+    message["Content-Language"] = row["language"]
     return message
 
 

@@ -161,6 +161,8 @@ async def sync(source_dir: Path, *, actor: audit.Actor) -> SyncReport:
                      PrinciplesVersion.superseded_at: now}
                 ).where(_VERSION_PK == stored_row["id"])
                 lines[source.version_id].append(f"{source.version_id}: superseded")
+                await audit.record(EventTag.principles_version_superseded, actor=actor,
+                                   subject=f"principles:{source.version_id}")
         for version_id, row in versions.items():
             if version_id not in on_disk:
                 await PrinciplesText.delete().where(PrinciplesText.version == row["id"])

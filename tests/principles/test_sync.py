@@ -9,10 +9,16 @@ import pytest
 from registry.audit.services import SYSTEM
 from registry.principles import services
 from registry.principles.document import PrinciplesSourceError, load_all
+from registry.audit.tables import AuditEvent
 from registry.principles.tables import PrinciplesText, PrinciplesVersion
 from tests.principles.test_document import write_version
 
 pytestmark = pytest.mark.usefixtures("settings")
+
+
+async def last_event_id() -> int:
+    row = await AuditEvent.select(AuditEvent.id).order_by(AuditEvent.id, ascending=False).first()
+    return row["id"] if row else 0
 
 
 def sync(folder: Path):
@@ -68,6 +74,7 @@ async def test_editing_a_published_text_is_refused_and_changes_nothing(principle
 async def test_a_new_version_comes_into_force_and_the_old_one_is_superseded(
     principles_copy: Path,
 ):
+    first_event_id = await last_event_id()
     await sync(principles_copy)
     new = principles_copy / "1.1"
     shutil.copytree(principles_copy / "1.0", new)
@@ -92,6 +99,12 @@ async def test_a_new_version_comes_into_force_and_the_old_one_is_superseded(
     assert versions["1.0"].status == "superseded" and versions["1.0"].superseded_at
     assert versions["1.1"].status == "in_force"
     assert (await services.version_in_force()).version_id == "1.1"
+    events = await AuditEvent.select(AuditEvent.tag).where(
+        AuditEvent.subject.is_in(["principles:1.0", "principles:1.1"])
+        & (AuditEvent.id > first_event_id)).order_by(AuditEvent.id)
+    assert [e["tag"] for e in events] == [
+        "principles:version:added", "principles:version:added",
+        "principles:version:superseded", "principles:version:in_force"]
 
     # Now 1.1 is published too: its text is frozen, and 1.0 cannot come back.
     edit(new / "en.toml", "peaceful means", "peace")
