@@ -15,7 +15,7 @@ messages:
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --omit-header \
 		-o registry/locale/messages.pot .
 	$(BIN)/pybabel update -i registry/locale/messages.pot -d registry/locale \
-		--no-location --omit-header --ignore-obsolete
+		--ignore-obsolete --no-fuzzy-matching --width 100
 
 # A new auto migration must come out empty.
 drift:

@@ -39,7 +39,7 @@ def create_app(settings: Settings, *, send_mail: bool = False) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        await db.start(engine)
+        await db.start(engine, pool_size=settings.database_pool_size)
         stop = asyncio.Event()
         mailer = asyncio.create_task(sender.run_forever(settings, stop)) if send_mail else None
         try:

@@ -42,7 +42,7 @@ def _run(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
 
     async def main() -> T:
         engine = runtime.configure(settings)
-        await db.start(engine)
+        await db.start(engine, pool_size=min(settings.database_pool_size, 2))
         try:
             return await work()
         finally:

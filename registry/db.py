@@ -127,13 +127,13 @@ def unique_violations_as_domain_error() -> Iterator[None]:
         raise UniqueViolation(str(error)) from error
 
 
-async def start(engine_: Engine) -> None:
-    if isinstance(engine_, PostgresEngine):
-        await engine_.start_connection_pool(min_size=1, max_size=10)
+async def start(engine_: Engine, *, pool_size: int = 10) -> None:
+    if isinstance(engine_, PostgresEngine) and pool_size > 0:
+        await engine_.start_connection_pool(min_size=1, max_size=pool_size)
 
 
 async def stop(engine_: Engine) -> None:
-    if isinstance(engine_, PostgresEngine):
+    if isinstance(engine_, PostgresEngine) and engine_.pool is not None:
         await engine_.close_connection_pool()
 
 

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
         description="The folder of versioned Principles texts.",
     )
     templates_dir: Path = Field(default_factory=lambda: resources.bundled_dir("templates"))
+    database_pool_size: int = Field(
+        default=10, ge=0, le=200,
+        description="PostgreSQL connections per worker process; 0 opens one per query.")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1, le=64)

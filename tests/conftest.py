@@ -25,6 +25,8 @@ from registry.audit.services import SYSTEM
 from registry.resources import bundled_dir
 from registry.settings import Settings
 
+pytest_plugins = ["tests.smtp"]
+
 REPO = Path(__file__).resolve().parent.parent
 PRINCIPLES = bundled_dir("principles")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -55,8 +57,12 @@ def is_postgres(database_url: str) -> bool:
 
 
 def make_settings(data_dir: Path, database_url: str, **overrides: object) -> Settings:
+    # The in-process test client runs the app on an event loop of its own, while the
+    # tests query the database from theirs: an asyncpg pool must not be shared between
+    # loops, so in-process apps open a connection per query. The tests that run
+    # `registry serve` (tests/serving, tests/browser) use the pool as production does.
     values: dict = {"data_dir": data_dir, "database_url": database_url,
-                    "principles_dir": PRINCIPLES}
+                    "principles_dir": PRINCIPLES, "database_pool_size": 0}
     values.update(overrides)
     return Settings(**values)
 

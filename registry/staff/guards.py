@@ -19,6 +19,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from registry.settings import Settings
 from registry.staff import services
 from registry.staff.permissions import Permission
+from registry.web.i18n import N_
 
 SESSION_COOKIE = "staff_session"
 PENDING_COOKIE = "staff_login"
@@ -70,9 +71,10 @@ def staff_guard(connection: ASGIConnection, route_handler: BaseRouteHandler) -> 
         return
     principal = current_staff(connection)
     if principal is None:
-        raise NotAuthorizedException("Log in to see this page.")
+        raise NotAuthorizedException(N_("Log in to see this page."))
     permission = route_handler.opt.get("permission")
     if not isinstance(permission, Permission):
-        raise PermissionDeniedException("This page declares no permission, so nobody may see it.")
+        raise PermissionDeniedException(
+            N_("This page declares no permission, so nobody may see it."))
     if permission not in principal.permissions:
-        raise PermissionDeniedException("Your role does not allow this.")
+        raise PermissionDeniedException(N_("Your role does not allow this."))

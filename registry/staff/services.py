@@ -37,13 +37,14 @@ from registry.staff.tables import (
     StaffSession,
     StaffStatus,
 )
+from registry.web.i18n import N_
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s.]{2,63}$")
 RECOVERY_CODES = 10
 PENDING_LOGIN = timedelta(minutes=5)
 TOUCH_EVERY = timedelta(seconds=60)
-GENERIC_REFUSAL = ("The e-mail address, password or code is not right, or there were too "
-                   "many attempts. Wait a few minutes and try again.")
+GENERIC_REFUSAL = N_("The e-mail address, password or code is not right, or there were too "
+                     "many attempts. Wait a few minutes and try again.")
 
 _MEMBER = StaffMember._meta.primary_key
 _LINK = EnrolmentLink._meta.primary_key
@@ -64,8 +65,8 @@ class LoginRefused(Exception):
 
 class EnrolmentRefused(Exception):
     def __init__(self) -> None:
-        super().__init__("This enrolment link is not valid: it may have expired or have "
-                         "been used already. Ask an administrator for a new one.")
+        super().__init__(N_("This enrolment link is not valid: it may have expired or have "
+                            "been used already. Ask an administrator for a new one."))
 
 
 class FailureReason(StrEnum):
@@ -239,7 +240,7 @@ async def complete_enrolment(
     now = _now()
     link, member = await _valid_link(token, now)
     if password != password_again:
-        raise StaffError("The two passwords are not the same.")
+        raise StaffError(N_("The two passwords are not the same."))
     name = _decrypt(member["name"], "staff_member.name")
     email = _decrypt(member["email"], "staff_member.email")
     found = passwords.problems(password, min_length=settings.password_min_length,
@@ -249,8 +250,8 @@ async def complete_enrolment(
     secret = _decrypt(link["totp_secret"], "staff_enrolment_link.totp_secret")
     step = totp.accepted_step(secret, code, last_step=None)
     if step is None:
-        raise StaffError("The code from the authenticator app is not right. Check that the "
-                         "phone's clock is correct and enter the current code.")
+        raise StaffError(N_("The code from the authenticator app is not right. Check that "
+                            "the phone's clock is correct and enter the current code."))
     codes = [_new_recovery_code() for _ in range(RECOVERY_CODES)]
     password_hash = passwords.hash_password(password)
     async with db.write_transaction():

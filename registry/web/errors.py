@@ -15,14 +15,11 @@ from litestar.background_tasks import BackgroundTask
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Redirect, Template
 
+from registry.web.i18n import N_
 from registry.web.i18n import gettext as _
 
 log = logging.getLogger("registry.errors")
 
-
-def N_(message: str) -> str:
-    """Mark a string for the catalogues; it is translated later, when shown."""
-    return message
 
 
 # What a visitor is told, by status. Details from the exception are added where they

@@ -59,6 +59,11 @@ def translations(code: str) -> NullTranslations:
     return GNUTranslations(buffer)
 
 
+def N_(message: str) -> str:
+    """Mark a string for the catalogues; it is translated later, where it is shown."""
+    return message
+
+
 def current() -> str:
     return _current.get()
 

@@ -23,7 +23,7 @@ class SaveToFolder:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+    async def handle_DATA(self, server, session, envelope):
         name = self.folder / f"{time.time_ns()}.eml"
         name.write_bytes(envelope.original_content or envelope.content)
         return "250 Message accepted for delivery"

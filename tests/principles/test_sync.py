@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from registry.audit.services import SYSTEM
+from registry.audit.tables import AuditEvent
 from registry.principles import services
 from registry.principles.document import PrinciplesSourceError, load_all
-from registry.audit.tables import AuditEvent
 from registry.principles.tables import PrinciplesText, PrinciplesVersion
 from tests.principles.test_document import write_version
 
