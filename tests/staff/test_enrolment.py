@@ -47,7 +47,7 @@ async def test_enrolment_sets_password_and_second_factor_and_shows_recovery_code
 
 
 async def test_a_used_link_is_refused_and_audited(client, synced):
-    staff_id, path = await new_link(synced)
+    _staff_id, path = await new_link(synced)
     page = await client.get(path)
     await client.post(path, data={
         "_csrf_token": csrf_token(page.text), "password": PASSWORD, "password_again": PASSWORD,
@@ -100,7 +100,7 @@ async def test_weak_or_mismatched_passwords_are_refused_in_words(client, synced,
 
 
 async def test_a_wrong_code_does_not_enrol(client, synced):
-    staff_id, path = await new_link(synced)
+    _staff_id, path = await new_link(synced)
     page = await client.get(path)
     response = await client.post(path, data={
         "_csrf_token": csrf_token(page.text), "password": PASSWORD, "password_again": PASSWORD,
