@@ -22,7 +22,7 @@ from registry.principles.controllers import PrinciplesApi, PrinciplesPages
 from registry.resources import PACKAGE_DIR
 from registry.settings import Settings
 from registry.staff.controllers import StaffApi, StaffPages
-from registry.staff.guards import session_middleware
+from registry.staff.guards import session_middleware, staff_guard
 from registry.web import errors, health, i18n, pages
 from registry.web.security import add_security_headers
 from registry.web.templating import template_engine
@@ -69,6 +69,7 @@ def create_app(settings: Settings, *, send_mail: bool = False) -> Litestar:
         lifespan=[lifespan],
         template_config=TemplateConfig(instance=template_engine(settings.templates_dir)),
         middleware=[i18n.language_middleware, session_middleware(settings)],
+        guards=[staff_guard],
         csrf_config=CSRFConfig(
             secret=keys.keyring().csrf_secret,
             cookie_secure=settings.secure_cookies,

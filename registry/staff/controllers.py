@@ -1,7 +1,7 @@
 """HTTP for staff: login, enrolment, the staff home, accounts, and the staff API.
 
 Every route here declares either `opt={"public": True}` or the permission it needs;
-`staff_guard` (on the router) enforces it.
+`staff_guard` (installed on the whole app) enforces it.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from litestar.response import Redirect, Template
 from registry.audit import services as audit
 from registry.settings import Settings
 from registry.staff import guards, services
-from registry.staff.guards import current_staff, staff_guard
+from registry.staff.guards import current_staff
 from registry.staff.permissions import Permission
 from registry.staff.schemas import (
     AuditEventOut,
@@ -64,7 +64,6 @@ def _qr_data_uri(text: str) -> str:
 
 class StaffPages(Controller):
     path = "/staff"
-    guards = [staff_guard]  # noqa: RUF012 - Litestar reads these class attributes as they are
     include_in_schema = False
     cache_control = NO_STORE
 
@@ -181,8 +180,7 @@ class StaffPages(Controller):
 
 class StaffApi(Controller):
     path = "/api/v1/staff"
-    guards = [staff_guard]  # noqa: RUF012
-    tags = ["staff"]  # noqa: RUF012
+    tags = ["staff"]  # noqa: RUF012 - Litestar reads this class attribute as it is
     cache_control = NO_STORE
 
     @get("/me", opt={"permission": Permission.staff_home_view})

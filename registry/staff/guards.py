@@ -1,7 +1,7 @@
 """Who may reach staff routes.
 
 `session_middleware` finds the staff member behind the session cookie on staff paths.
-`staff_guard`, on every staff route, admits the route only if it is marked public
+`staff_guard`, installed on the whole app, admits a staff the route only if it is marked public
 (login, enrolment) or the member holds the one permission the route declares in
 `opt["permission"]`. A route that declares nothing is refused to everybody: a new
 route cannot be open by mistake.
@@ -67,7 +67,8 @@ def current_staff(connection: ASGIConnection) -> services.StaffPrincipal | None:
 
 
 def staff_guard(connection: ASGIConnection, route_handler: BaseRouteHandler) -> None:
-    if route_handler.opt.get("public"):
+    """Installed on the whole app, so a staff route cannot be added without it."""
+    if not connection.scope["path"].startswith(STAFF_PATHS) or route_handler.opt.get("public"):
         return
     principal = current_staff(connection)
     if principal is None:

@@ -107,15 +107,15 @@ async def test_a_route_without_a_permission_is_refused_to_everybody(synced, sess
     """The guard fails closed: shown with a route added only for this test."""
     from litestar import get
 
-    from registry.staff.guards import staff_guard
-
-    @get("/staff/forgotten", guards=[staff_guard], sync_to_thread=False)
+    # Registered without naming any guard: the app-wide guard still applies.
+    @get("/staff/forgotten", sync_to_thread=False)
     def forgotten() -> str:
         return "should never be seen"
 
     app = create_app(synced)
     app.register(forgotten)
     async with AsyncTestClient(app=app) as client:
+        assert (await client.get("/staff/forgotten", follow_redirects=False)).status_code == 303
         client.cookies.set(guards.SESSION_COOKIE, sessions[Role.admin])
         response = await client.get("/staff/forgotten")
         assert response.status_code == 403
