@@ -27,11 +27,17 @@ from playwright.sync_api import sync_playwright  # noqa: E402 - only once Chromi
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory, database_url):
+def served(tmp_path_factory, database_url):
     # Served against the same database engine as the rest of the run.
     env = {"REGISTRY_DATABASE_URL": database_url} if database_url.startswith("postgres") else {}
-    with running_registry(tmp_path_factory.mktemp("browser"), env=env) as base:
-        yield base
+    folder = tmp_path_factory.mktemp("browser")
+    with running_registry(folder, env=env) as base:
+        yield base, folder, env
+
+
+@pytest.fixture(scope="module")
+def base_url(served):
+    return served[0]
 
 
 @pytest.fixture(scope="module")
@@ -112,3 +118,51 @@ def test_an_unknown_page_is_a_real_404_page(page, base_url):
     assert "numbered 1 to 15" in page.locator("main").inner_text()
     foreign = [url for url in page.requests if not url.startswith(base_url)]
     assert not foreign
+
+
+def test_a_staff_member_enrols_and_logs_in_without_javascript(browser, served):
+    """The whole staff flow in a real browser: link from the command line, password and
+    second factor, recovery codes, login with a code, logout. CSRF tokens included."""
+    import re
+    import subprocess
+    import sys
+    import time
+
+    import pyotp
+
+    base, folder, env = served
+    created = subprocess.run(
+        [str(Path(sys.executable).with_name("registry")), "staff", "create",
+         "--email", "browser@example.org", "--name", "Browser Person", "--role", "admin"],
+        cwd=folder, env={**os.environ, **env}, capture_output=True, text=True, check=True)
+    link = re.search(r"http://\S+/staff/enrol/\S+", created.stdout)[0]
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(link.replace("http://127.0.0.1:8000", base))
+    secret = page.locator("code.secret").inner_text()
+    page.get_by_label("Password", exact=True).fill("a long phrase of several words")
+    page.get_by_label("The same password again").fill("a long phrase of several words")
+    page.get_by_label("The 6-digit code the app shows now").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Finish").click()
+    assert page.locator("h1").inner_text() == "Your account is ready"
+    assert page.locator(".recovery-codes li").count() == 10
+
+    page.get_by_role("link", name="Log in").click()
+    page.get_by_label("E-mail address").fill("browser@example.org")
+    page.get_by_label("Password").fill("a long phrase of several words")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label(re.compile("6-digit code")).fill(pyotp.TOTP(secret).at(time.time() + 30))
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{base}/staff")
+    assert "Logged in as Browser Person." in page.locator("main").inner_text()
+    page.get_by_role("link", name="Audit events").click()
+    assert "staff:login:succeeded" in page.locator("main").inner_text()
+    page.goto(f"{base}/staff")
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(f"{base}/staff/login")
+    page.goto(f"{base}/staff")
+    assert page.url.startswith(f"{base}/staff/login")
+    assert all(url.startswith((base, "data:")) for url in requests), requests
+    context.close()
