@@ -19,7 +19,7 @@ from litestar.response import Redirect, Template
 
 from registry.audit import services as audit
 from registry.settings import Settings
-from registry.staff import guards, services
+from registry.staff import guards, login, services
 from registry.staff.guards import current_staff
 from registry.staff.permissions import Permission
 from registry.staff.schemas import (
@@ -53,7 +53,7 @@ def _cookie(name: str, value: str, settings: Settings, *, delete: bool = False) 
 
 
 def _client(request: Request) -> str | None:
-    return services.client_bucket(request.client.host if request.client else None)
+    return login.client_bucket(request.client.host if request.client else None)
 
 
 def _qr_data_uri(text: str) -> str:
@@ -85,9 +85,9 @@ class StaffPages(Controller):
                     data: Annotated[LoginForm, FORM]) -> Template | Redirect:
         settings = _settings(state)
         try:
-            token = await services.begin_login(data.email, data.password,
+            token = await login.begin_login(data.email, data.password,
                                                client=_client(request), settings=settings)
-        except services.LoginRefused as refused:
+        except login.LoginRefused as refused:
             return Template("staff/login.html", status_code=400,
                             context={"next": _next(data.next), "error": str(refused)})
         return Redirect(f"/staff/login/code?next={_next(data.next)}", status_code=303,
@@ -112,9 +112,9 @@ class StaffPages(Controller):
         pending = guards.read_cookie(
             request.scope, guards.cookie_name(guards.PENDING_COOKIE, settings)) or ""
         try:
-            token = await services.finish_login(pending, data.code, client=_client(request),
+            token = await login.finish_login(pending, data.code, client=_client(request),
                                                 settings=settings)
-        except services.LoginRefused as refused:
+        except login.LoginRefused as refused:
             return Template("staff/login_code.html", status_code=400,
                             context={"next": _next(data.next), "error": str(refused)})
         return Redirect(_next(data.next), status_code=303, cookies=[
@@ -127,7 +127,7 @@ class StaffPages(Controller):
         token = guards.read_cookie(request.scope,
                                    guards.cookie_name(guards.SESSION_COOKIE, settings))
         if token:
-            await services.logout(token)
+            await login.logout(token)
         return Redirect("/staff/login", status_code=303,
                         cookies=[_cookie(guards.SESSION_COOKIE, "", settings, delete=True)])
 

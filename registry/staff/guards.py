@@ -17,7 +17,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from registry.settings import Settings
-from registry.staff import services
+from registry.staff import login
 from registry.staff.permissions import Permission
 from registry.web.i18n import N_
 
@@ -52,7 +52,7 @@ def session_middleware(settings: Settings):  # type: ignore[no-untyped-def]
         async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
             if scope["type"] == "http" and scope["path"].startswith(STAFF_PATHS):
                 token = read_cookie(scope, name)
-                principal = (await services.authenticate(token, settings=settings)
+                principal = (await login.authenticate(token, settings=settings)
                              if token else None)
                 scope.setdefault("state", {})["staff"] = principal
             await app(scope, receive, send)
@@ -62,7 +62,7 @@ def session_middleware(settings: Settings):  # type: ignore[no-untyped-def]
     return factory
 
 
-def current_staff(connection: ASGIConnection) -> services.StaffPrincipal | None:
+def current_staff(connection: ASGIConnection) -> login.StaffPrincipal | None:
     return connection.scope.get("state", {}).get("staff")
 
 

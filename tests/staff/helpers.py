@@ -13,7 +13,7 @@ from litestar.testing import AsyncTestClient
 from registry.audit.services import SYSTEM
 from registry.audit.tables import AuditEvent
 from registry.settings import Settings
-from registry.staff import services
+from registry.staff import login, services
 from registry.staff.permissions import Role
 
 PASSWORD = "a long phrase of several words"
@@ -46,9 +46,9 @@ async def make_member(settings: Settings, *roles: str, language: str = "en",
 
 
 async def session_for(member: Member, settings: Settings, code: str | None = None) -> str:
-    pending = await services.begin_login(member.email, member.password, client=None,
+    pending = await login.begin_login(member.email, member.password, client=None,
                                          settings=settings)
-    return await services.finish_login(pending, code or member.next_code(), client=None,
+    return await login.finish_login(pending, code or member.next_code(), client=None,
                                        settings=settings)
 
 

@@ -1,0 +1,268 @@
+"""Logging in: the password, then a code; sessions; the throttle on failures.
+
+Every failure gets the same words (GENERIC_REFUSAL) and its precise reason in the audit
+trail. The throttle's counts live in the database, so all workers share them.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+from registry import db, keys
+from registry.audit import services as audit
+from registry.audit.tags import EventTag
+from registry.settings import Settings
+from registry.staff import passwords, totp
+from registry.staff.permissions import Permission, Role, parse_roles, permissions_of
+from registry.staff.services import (
+    decrypt_field,
+    email_lookup,
+    normalise_email,
+    recovery_hash,
+    token_hash,
+)
+from registry.staff.tables import (
+    LoginThrottle,
+    RecoveryCode,
+    SessionStage,
+    StaffMember,
+    StaffSession,
+    StaffStatus,
+)
+from registry.web.i18n import N_
+
+PENDING_LOGIN = timedelta(minutes=5)
+TOUCH_EVERY = timedelta(seconds=60)
+GENERIC_REFUSAL = N_("The e-mail address, password or code is not right, or there were too "
+                     "many attempts. Wait a few minutes and try again.")
+
+_MEMBER = StaffMember._meta.primary_key
+_SESSION = StaffSession._meta.primary_key
+_CODE = RecoveryCode._meta.primary_key
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class LoginRefused(Exception):
+    """Login failed. Deliberately says nothing more: the reason is in the audit trail."""
+
+    def __init__(self) -> None:
+        super().__init__(GENERIC_REFUSAL)
+
+
+class FailureReason(StrEnum):
+    unknown_account = "unknown_account"
+    not_active = "not_active"
+    wrong_password = "wrong_password"  # noqa: S105 - a reason, not a password
+    wrong_code = "wrong_code"
+    replayed_code = "replayed_code"
+    throttled = "throttled"
+    expired_step = "expired_step"
+
+
+@dataclass(frozen=True)
+class StaffPrincipal:
+    """Who is logged in, as the guards see it."""
+
+    id: int
+    name: str
+    roles: frozenset[Role]
+    session_id: int
+
+    @property
+    def permissions(self) -> frozenset[Permission]:
+        return permissions_of(self.roles)
+
+
+def client_bucket(client_address: str | None, now: datetime | None = None) -> str | None:
+    """The throttle bucket for a client: a keyed hash of the day and the address.
+
+    The address is never stored; with the key kept outside the database and the day
+    mixed in, a copy of the database does not tell who tried to log in, nor link days.
+    """
+    if not client_address:
+        return None
+    day = (now or _now()).date().isoformat()
+    return keys.keyring().lookup_hash(f"client:{day}:{client_address}", purpose="throttle")
+
+
+def _account_bucket(email: str) -> str:
+    return keys.keyring().lookup_hash(f"account:{normalise_email(email)}", purpose="throttle")
+
+
+def _window(settings: Settings, now: datetime) -> datetime:
+    size = settings.login_window_minutes * 60
+    return datetime.fromtimestamp(int(now.timestamp()) // size * size, UTC)
+
+
+async def _throttled(buckets: list[tuple[str, int]], settings: Settings, now: datetime) -> bool:
+    window = _window(settings, now)
+    for bucket, limit in buckets:
+        row = await LoginThrottle.select(LoginThrottle.failures).where(
+            (LoginThrottle.bucket == bucket) & (LoginThrottle.window_start == window)).first()
+        if row and row["failures"] >= limit:
+            return True
+    return False
+
+
+async def _count_failure(buckets: list[str], settings: Settings, now: datetime) -> None:
+    window = _window(settings, now)
+    for bucket in buckets:
+        # The same upsert in both engines' dialects.
+        await LoginThrottle.raw(
+            "INSERT INTO staff_login_throttle (bucket, window_start, failures) "
+            "VALUES ({}, {}, 1) ON CONFLICT (bucket, window_start) "
+            "DO UPDATE SET failures = staff_login_throttle.failures + 1",
+            bucket, window)
+    await LoginThrottle.delete().where(
+        LoginThrottle.window_start < window - timedelta(minutes=settings.login_window_minutes))
+
+
+async def _refuse(reason: FailureReason, *, staff_id: int | None, buckets: list[str],
+                  settings: Settings, now: datetime, step: str) -> LoginRefused:
+    async with db.write_transaction():
+        await _count_failure(buckets, settings, now)
+        await audit.record(EventTag.staff_login_failed, actor=audit.ANONYMOUS,
+                           subject=f"staff:{staff_id}" if staff_id else None,
+                           details={"reason": reason.value, "step": step})
+    return LoginRefused()
+
+
+async def begin_login(email: str, password: str, *, client: str | None,
+                      settings: Settings) -> str:
+    """First step: the password. Returns a token for the second step."""
+    now = _now()
+    account = _account_bucket(email[:254])
+    buckets = [account] + ([client] if client else [])
+    limits = [(account, settings.login_max_failures_per_account)] + (
+        [(client, settings.login_max_failures_per_client)] if client else [])
+    member = await StaffMember.select().where(
+        StaffMember.email_lookup == email_lookup(email[:254])).first()
+    staff_id = member["id"] if member else None
+    if await _throttled(limits, settings, now):
+        # Still hash, so a throttled attempt takes as long as any other.
+        passwords.verify(None, password)
+        raise await _refuse(FailureReason.throttled, staff_id=staff_id, buckets=buckets,
+                            settings=settings, now=now, step="password")
+    password_ok = passwords.verify(member["password_hash"] if member else None, password)
+    reason = (FailureReason.unknown_account if member is None
+              else FailureReason.wrong_password if not password_ok
+              else FailureReason.not_active if member["status"] != StaffStatus.active
+              else None)
+    if reason is not None:
+        raise await _refuse(reason, staff_id=staff_id, buckets=buckets, settings=settings,
+                            now=now, step="password")
+    assert member is not None
+    token = secrets.token_urlsafe(32)
+    async with db.write_transaction():
+        await StaffSession.insert(StaffSession(
+            staff=member["id"], token_hash=token_hash(token), stage=SessionStage.password,
+            created_at=now, last_seen_at=now, expires_at=now + PENDING_LOGIN))
+    return token
+
+
+async def finish_login(pending_token: str, code: str, *, client: str | None,
+                       settings: Settings) -> str:
+    """Second step: a code from the authenticator, or a recovery code. Returns the
+    session token (a new one: the pending token never becomes the session)."""
+    now = _now()
+    pending = await StaffSession.select().where(
+        StaffSession.token_hash == token_hash(pending_token[:200])).first()
+    if (pending is None or pending["stage"] != SessionStage.password
+            or pending["ended_at"] is not None or pending["expires_at"] <= now):
+        raise await _refuse(FailureReason.expired_step, staff_id=None,
+                            buckets=[client] if client else [], settings=settings, now=now,
+                            step="code")
+    member = await StaffMember.select().where(_MEMBER == pending["staff"]).first()
+    assert member is not None
+    email = decrypt_field(member["email"], "staff_member.email")
+    account = _account_bucket(email)
+    buckets = [account] + ([client] if client else [])
+    limits = [(account, settings.login_max_failures_per_account)] + (
+        [(client, settings.login_max_failures_per_client)] if client else [])
+    if await _throttled(limits, settings, now) or member["status"] != StaffStatus.active:
+        reason = (FailureReason.throttled if member["status"] == StaffStatus.active
+                  else FailureReason.not_active)
+        raise await _refuse(reason, staff_id=member["id"], buckets=buckets,
+                            settings=settings, now=now, step="code")
+
+    secret = decrypt_field(member["totp_secret"], "staff_member.totp_secret")
+    step = totp.accepted_step(secret, code, last_step=member["totp_last_step"])
+    recovery = None
+    if step is None and not code.strip().isdigit():
+        recovery = await RecoveryCode.select().where(
+            (RecoveryCode.staff == member["id"]) & RecoveryCode.used_at.is_null()
+            & (RecoveryCode.code_hash == recovery_hash(code[:40]))).first()
+    if step is None and recovery is None:
+        replayed = totp.accepted_step(secret, code, last_step=None) is not None
+        raise await _refuse(FailureReason.replayed_code if replayed else FailureReason.wrong_code,
+                            staff_id=member["id"], buckets=buckets, settings=settings,
+                            now=now, step="code")
+
+    token = secrets.token_urlsafe(32)
+    async with db.write_transaction():
+        if step is not None:
+            # Compare-and-set: of two logins racing with the same code, one wins.
+            taken = await StaffMember.update({StaffMember.totp_last_step: step}).where(
+                (_MEMBER == member["id"]) & (
+                    StaffMember.totp_last_step.is_null() | (StaffMember.totp_last_step < step))
+            ).returning(_MEMBER)
+        else:
+            assert recovery is not None
+            taken = await RecoveryCode.update({RecoveryCode.used_at: now}).where(
+                (_CODE == recovery["id"]) & RecoveryCode.used_at.is_null()).returning(_CODE)
+            if taken:
+                await audit.record(EventTag.staff_recovery_code_used,
+                                   actor=audit.staff_actor(member["id"]),
+                                   subject=f"staff:{member['id']}")
+        if not taken:
+            raise LoginRefused()
+        await StaffSession.update({StaffSession.ended_at: now}).where(_SESSION == pending["id"])
+        await StaffSession.insert(StaffSession(
+            staff=member["id"], token_hash=token_hash(token), stage=SessionStage.complete,
+            created_at=now, last_seen_at=now,
+            expires_at=now + timedelta(hours=settings.session_absolute_hours)))
+        await audit.record(EventTag.staff_login_succeeded, actor=audit.staff_actor(member["id"]),
+                           subject=f"staff:{member['id']}",
+                           details={"second_factor": "totp" if step is not None else "recovery"})
+    return token
+
+
+async def authenticate(token: str, *, settings: Settings) -> StaffPrincipal | None:
+    """The staff member behind a session cookie, if the session is still alive."""
+    if not token or len(token) > 200:
+        return None
+    now = _now()
+    session = await StaffSession.select().where(
+        StaffSession.token_hash == token_hash(token)).first()
+    if (session is None or session["stage"] != SessionStage.complete
+            or session["ended_at"] is not None or session["expires_at"] <= now
+            or now - session["last_seen_at"] > timedelta(minutes=settings.session_idle_minutes)):
+        return None
+    member = await StaffMember.select(
+        _MEMBER, StaffMember.name, StaffMember.roles, StaffMember.status
+    ).where(_MEMBER == session["staff"]).first()
+    if member is None or member["status"] != StaffStatus.active:
+        return None
+    if now - session["last_seen_at"] > TOUCH_EVERY:
+        await StaffSession.update({StaffSession.last_seen_at: now}).where(
+            _SESSION == session["id"])
+    return StaffPrincipal(id=member["id"], name=decrypt_field(member["name"], "staff_member.name"),
+                          roles=parse_roles(member["roles"]), session_id=session["id"])
+
+
+async def logout(token: str) -> None:
+    now = _now()
+    session = await StaffSession.select().where(
+        StaffSession.token_hash == token_hash(token[:200])).first()
+    if session is None or session["ended_at"] is not None:
+        return
+    async with db.write_transaction():
+        await StaffSession.update({StaffSession.ended_at: now}).where(_SESSION == session["id"])
+        await audit.record(EventTag.staff_session_ended, actor=audit.staff_actor(session["staff"]),
+                           subject=f"staff:{session['staff']}", details={"why": "logout"})
