@@ -14,15 +14,17 @@ import hashlib
 import io
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import asyncpg
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.apps.migrations.commands.base import BaseMigrationManager
 from piccolo.apps.migrations.commands.forwards import run_forwards
 from piccolo.apps.migrations.tables import Migration
+from piccolo.engine import engine_finder
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
@@ -157,6 +159,32 @@ async def _migration_lock(engine_: Engine) -> AsyncIterator[None]:
                 yield
             finally:
                 fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
+Statements = list[str] | Callable[[Engine], list[str]]
+
+
+def ddl_migration(
+    *, migration_id: str, app_name: str, description: str, forwards: Statements,
+    backwards: Statements,
+) -> MigrationManager:
+    """A hand-written migration of plain DDL (indexes, triggers). The engine is looked up
+    when it runs, never cached; statements may depend on it (trigger dialects differ)."""
+    manager = MigrationManager(migration_id=migration_id, app_name=app_name,
+                               description=description)
+
+    def runner(statements: Statements) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            current = engine_finder()
+            assert current is not None
+            for statement in statements(current) if callable(statements) else statements:
+                await current.run_ddl(statement)
+
+        return run
+
+    manager.add_raw(runner(forwards))
+    manager.add_raw_backwards(runner(backwards))
+    return manager
 
 
 async def migrate() -> str:

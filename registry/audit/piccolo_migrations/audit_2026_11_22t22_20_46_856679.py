@@ -1,6 +1,6 @@
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine import engine_finder
 from piccolo.engine.postgres import PostgresEngine
+
+from registry.db import ddl_migration
 
 ID = "2026-11-22T22:20:46:856679"
 VERSION = "1.38.0"
@@ -35,23 +35,9 @@ POSTGRES_BACKWARDS = [
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="audit", description=DESCRIPTION
+    return ddl_migration(
+        migration_id=ID, app_name="audit", description=DESCRIPTION,
+        forwards=lambda engine: POSTGRES if isinstance(engine, PostgresEngine) else SQLITE,
+        backwards=lambda engine: (
+            POSTGRES_BACKWARDS if isinstance(engine, PostgresEngine) else SQLITE_BACKWARDS),
     )
-
-    async def run():
-        engine = engine_finder()
-        for statement in POSTGRES if isinstance(engine, PostgresEngine) else SQLITE:
-            await engine.run_ddl(statement)
-
-    async def run_backwards():
-        engine = engine_finder()
-        statements = (
-            POSTGRES_BACKWARDS if isinstance(engine, PostgresEngine) else SQLITE_BACKWARDS
-        )
-        for statement in statements:
-            await engine.run_ddl(statement)
-
-    manager.add_raw(run)
-    manager.add_raw_backwards(run_backwards)
-    return manager

@@ -1,5 +1,4 @@
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine import engine_finder
+from registry.db import ddl_migration
 
 ID = "2026-11-22T22:21:14:886584"
 VERSION = "1.38.0"
@@ -19,18 +18,5 @@ BACKWARDS = [
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="staff", description=DESCRIPTION
-    )
-
-    async def run():
-        for statement in FORWARDS:
-            await engine_finder().run_ddl(statement)
-
-    async def run_backwards():
-        for statement in BACKWARDS:
-            await engine_finder().run_ddl(statement)
-
-    manager.add_raw(run)
-    manager.add_raw_backwards(run_backwards)
-    return manager
+    return ddl_migration(migration_id=ID, app_name="staff", description=DESCRIPTION,
+                         forwards=FORWARDS, backwards=BACKWARDS)
