@@ -16,6 +16,8 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from registry import __version__, db, keys, runtime
+from registry.accessions.controllers import AccedePages, AccessionApi
+from registry.keys.controllers import jwks
 from registry.mail import sender
 from registry.principles import services as principles
 from registry.principles.controllers import PrinciplesApi, PrinciplesPages
@@ -60,6 +62,9 @@ def create_app(settings: Settings, *, send_mail: bool = False) -> Litestar:
             PrinciplesApi,
             StaffPages,
             StaffApi,
+            AccedePages,
+            AccessionApi,
+            jwks,
             create_static_files_router(
                 path="/static",
                 directories=[PACKAGE_DIR / "web" / "static"],

@@ -16,5 +16,6 @@ APP_REGISTRY = AppRegistry(
         "registry.audit.piccolo_app",
         "registry.staff.piccolo_app",
         "registry.mail.piccolo_app",
+        "registry.accessions.piccolo_app",
     ]
 )

@@ -51,6 +51,11 @@ class Settings(BaseSettings):
         default=None, description="The application secret (default: keys/secret.key in the "
         "data directory), created with mode 0600 on first start.")
 
+    signing_keys_dir: Path | None = Field(
+        default=None, description="The registry's ES256 signing keys (default: keys/signing "
+        "in the data directory), created on first start.")
+    confirmation_link_hours: int = Field(default=48, ge=1, le=30 * 24)
+
     smtp_url: str = Field(
         default="", description="smtp://, smtp+starttls:// or smtps://[user:password@]host"
         "[:port]; empty writes .eml files into the data directory's outbox folder.")
@@ -81,6 +86,10 @@ class Settings(BaseSettings):
     @property
     def secret_key_path(self) -> Path:
         return self.secret_key_file or self.data_dir / "keys" / "secret.key"
+
+    @property
+    def signing_keys_path(self) -> Path:
+        return self.signing_keys_dir or self.data_dir / "keys" / "signing"
 
     @property
     def outbox_dir(self) -> Path:

@@ -18,6 +18,11 @@ class EventTag(StrEnum):
     staff_session_ended = "staff:session:ended"
     staff_recovery_code_used = "staff:recovery_code:used"
 
+    accession_application_submitted = "accession:application:submitted"
+    accession_application_confirmed = "accession:application:confirmed"
+    accession_confirmation_resent = "accession:confirmation:resent"
+    accession_confirmation_refused = "accession:confirmation:refused"
+
     security_csrf_refused = "security:csrf:refused"
     keys_data_key_rotated = "keys:data_key:rotated"
     mail_message_failed = "mail:message:failed"

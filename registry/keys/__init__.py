@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from registry.keys.fields import FieldCipher
+from registry.keys.signing import SigningKeys
 from registry.keys.store import derive, load_app_secret, load_data_keys
 from registry.settings import Settings
 
@@ -18,6 +19,7 @@ from registry.settings import Settings
 class Keyring:
     cipher: FieldCipher
     secret: bytes
+    signing: SigningKeys
 
     def key(self, purpose: str) -> bytes:
         return derive(self.secret, purpose)
@@ -45,7 +47,11 @@ def configure(settings: Settings, *, create: bool = True) -> Keyring:
         keys=load_data_keys(data_key_file, create=create),
         reload=lambda: load_data_keys(data_key_file, create=False),
     )
-    _keyring = Keyring(cipher=cipher, secret=load_app_secret(secret_key_file, create=create))
+    signing = SigningKeys(settings.signing_keys_path)
+    if create:
+        signing.ensure()
+    _keyring = Keyring(cipher=cipher, secret=load_app_secret(secret_key_file, create=create),
+                       signing=signing)
     return _keyring
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from piccolo.table import Table
 
 from registry import db, keys
+from registry.accessions.tables import Accession
 from registry.audit import services as audit
 from registry.audit.tags import EventTag
 from registry.keys.store import load_data_keys, write_private
@@ -28,6 +29,10 @@ ENCRYPTED_COLUMNS: list[tuple[type[Table], str]] = [
     (OutboxMessage, "body_text"),
     (OutboxMessage, "body_html"),
     (OutboxMessage, "last_error"),
+    (Accession, "application"),
+    (Accession, "statement"),
+    (Accession, "applicant_signature"),
+    (Accession, "receipt"),
 ]
 BATCH = 200
 

@@ -284,6 +284,14 @@ async def get_version(version_id: str) -> VersionInfo | None:
     return next((v for v in await list_versions() if v.version_id == version_id), None)
 
 
+async def version_row_id(version_id: str) -> int:
+    row = await PrinciplesVersion.select(_VERSION_PK).where(
+        PrinciplesVersion.version_id == version_id).first()
+    if row is None:
+        raise LookupError(f"no version {version_id}")
+    return row["id"]
+
+
 async def version_in_force() -> VersionInfo | None:
     return next((v for v in await list_versions() if v.status == "in_force"), None)
 

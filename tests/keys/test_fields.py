@@ -58,11 +58,13 @@ def test_key_files_are_created_private_and_refused_when_others_can_read_them(tmp
 def test_configured_key_paths_are_used(tmp_path, migrated):
     settings = make_settings(tmp_path, migrated.database_url,
                              data_key_file=tmp_path / "elsewhere" / "data.json",
-                             secret_key_file=tmp_path / "elsewhere" / "secret")
+                             secret_key_file=tmp_path / "elsewhere" / "secret",
+                             signing_keys_dir=tmp_path / "elsewhere" / "signing")
     try:
         keys.configure(settings)
         assert (tmp_path / "elsewhere" / "data.json").is_file()
         assert (tmp_path / "elsewhere" / "secret").is_file()
+        assert (tmp_path / "elsewhere" / "signing" / "active").is_file()
         assert not (tmp_path / "keys").exists()
     finally:
         keys.configure(migrated)

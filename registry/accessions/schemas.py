@@ -1,0 +1,142 @@
+"""The accession form (page and API alike) and what the API answers.
+
+Every field has a limit and a reason in words; nothing unchecked reaches a service.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import unicodedata
+from enum import StrEnum
+from functools import cache
+from typing import Annotated, Literal
+
+from babel import Locale
+from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+
+class Kind(StrEnum):
+    organisation = "organisation"
+    individual = "individual"
+
+
+class RegistrationStatus(StrEnum):
+    registered = "registered"
+    unregistered = "unregistered"
+    in_exile = "in_exile"
+
+
+class Listing(StrEnum):
+    public = "public"
+    pseudonymous = "pseudonymous"
+    unlisted = "unlisted"
+
+
+@cache
+def country_codes() -> frozenset[str]:
+    return frozenset(str(code) for code in Locale("en").territories
+                     if re.fullmatch(r"[A-Z]{2}", str(code)))
+
+
+def _name(value: str) -> str:
+    value = " ".join(unicodedata.normalize("NFC", value).split())
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs") for ch in value):
+        raise ValueError("must not contain control or invisible characters")
+    if "<" in value or ">" in value:
+        raise ValueError("must not contain < or >")
+    return value
+
+
+def _email(value: str) -> str:
+    try:
+        return validate_email(value.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise ValueError(f"is not a valid e-mail address ({error})") from error
+
+
+def _country(value: str) -> str:
+    code = value.strip().upper()
+    if code not in country_codes():
+        raise ValueError("must be a two-letter country code, such as BY, LT or PL")
+    return code
+
+
+def _website(value: str) -> str:
+    value = value.strip()
+    if not re.fullmatch(r"https?://[^\s<>\"']{3,290}", value):
+        raise ValueError("must be a web address starting with https:// or http://")
+    return value
+
+
+Name = Annotated[str, Field(min_length=2, max_length=200), AfterValidator(_name)]
+OptionalName = Annotated[str, Field(max_length=200), AfterValidator(_name)]
+
+
+class AccessionForm(BaseModel):
+    """What an applicant submits."""
+
+    model_config = ConfigDict(extra="forbid", str_max_length=5000)
+
+    kind: Kind
+    public_name: Name = Field(description="The name the register shows (if listed).")
+    legal_name: OptionalName = Field(default="", description="Required for organisations.")
+    country: Annotated[str, Field(max_length=2), AfterValidator(_country)]
+    city: OptionalName = ""
+    registration_status: RegistrationStatus
+    website: Annotated[str, Field(max_length=300)] = ""
+    contact_email: Annotated[str, Field(max_length=254), AfterValidator(_email)]
+    representative_name: Name
+    representative_role: OptionalName = Field(default="", description="Required for "
+                                              "organisations.")
+    version: Annotated[str, Field(max_length=20)] = Field(
+        default="", description="The Principles version acceded to; the one in force if empty.")
+    head_in_party_body: bool = Field(description="Principle 14: is the head (or the person) a "
+                                     "member of a political party's governing body?")
+    other_interests: Annotated[str, Field(max_length=2000)] = ""
+    listing: Listing
+    signature_name: Name = Field(description="The representative's name, typed as signature.")
+    consent: Literal[True] = Field(description="Consent to the processing of these data.")
+    date: datetime.date | None = Field(
+        default=None, description="The statement's date (today, UTC); needed only to sign "
+        "the statement with your own key.")
+    applicant_jwk: dict | None = Field(default=None, description="Your public key (JWK), if "
+                                       "you sign the statement with your own key.")
+    applicant_signature: Annotated[str, Field(max_length=4000)] | None = Field(
+        default=None, description="A detached JWS (header..signature) over the canonical "
+        "statement.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> AccessionForm:
+        if self.website:
+            self.website = _website(self.website)
+        self.other_interests = self.other_interests.strip()
+        if self.kind == Kind.organisation and len(self.legal_name) < 2:
+            raise ValueError("legal_name: an organisation must give its legal name")
+        if self.kind == Kind.organisation and len(self.representative_role) < 2:
+            raise ValueError("representative_role: say the representative's role")
+        if self.signature_name.casefold() != self.representative_name.casefold():
+            raise ValueError("signature_name: type the representative's name exactly as above")
+        if (self.applicant_jwk is None) != (self.applicant_signature is None):
+            raise ValueError("applicant_signature: give both your public key and the signature, "
+                             "or neither")
+        return self
+
+
+class AccessionAccepted(BaseModel):
+    id: str
+    status: str
+    statement_sha256: str
+    message: str
+
+
+class ConfirmRequest(BaseModel):
+    token: Annotated[str, Field(min_length=10, max_length=200)]
+
+
+class ConfirmResult(BaseModel):
+    id: str
+    status: str
+    receipt: str = Field(description="The registry's countersignature (compact JWS, ES256).")
+    receipt_url: str

@@ -1,0 +1,251 @@
+"""The rules of accession: submitting, confirming by e-mail, the countersigned receipt.
+
+Every move of an accession is checked against TRANSITIONS; each is one function, one
+transaction, with its audit event and its mail.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from registry import db, keys
+from registry.accessions import statement as statements
+from registry.accessions.schemas import AccessionForm
+from registry.accessions.tables import Accession, AccessionLink, AccessionStatus, LinkPurpose
+from registry.audit import services as audit
+from registry.audit.tags import EventTag
+from registry.keys import signing
+from registry.mail import services as mail
+from registry.principles import services as principles
+from registry.settings import Settings
+from registry.web.i18n import N_
+
+S = AccessionStatus
+# Which status an accession may move to from each status. One table, read by every move.
+TRANSITIONS: dict[AccessionStatus, frozenset[AccessionStatus]] = {
+    S.pending_confirmation: frozenset({S.pending_review}),
+    S.pending_review: frozenset({S.active, S.rejected}),
+    S.active: frozenset({S.withdrawn, S.suspended, S.revoked, S.lapsed, S.superseded}),
+    S.suspended: frozenset({S.active, S.revoked}),
+    S.superseded: frozenset({S.active, S.lapsed, S.withdrawn}),
+    S.lapsed: frozenset({S.active}),
+    S.rejected: frozenset(),
+    S.withdrawn: frozenset(),
+    S.revoked: frozenset(),
+}
+RECEIPT_TYPE = "accession-receipt+jwt"
+RECEIPT_LINK_DAYS = 30
+RESEND_AFTER = timedelta(minutes=10)
+_ACCESSION = Accession._meta.primary_key
+_LINK = AccessionLink._meta.primary_key
+
+
+class AccessionRefused(Exception):
+    """A request about an accession that cannot be carried out, in words, with the HTTP
+    status that fits it."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class TransitionRefused(AccessionRefused):
+    def __init__(self, current: str, wanted: str) -> None:
+        super().__init__(f"An accession that is {current} cannot become {wanted}.", 409)
+
+
+def check_transition(current: str, wanted: AccessionStatus) -> None:
+    if wanted not in TRANSITIONS[AccessionStatus(current)]:
+        raise TransitionRefused(current, wanted.value)
+
+
+@dataclass(frozen=True)
+class Submitted:
+    public_id: str
+    statement_sha256: str
+
+
+@dataclass(frozen=True)
+class Confirmed:
+    public_id: str
+    receipt: str
+    receipt_token: str
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _seal(value: str, column: str) -> str:
+    return keys.keyring().cipher.encrypt(value, purpose=f"accession.{column}")
+
+
+def _open(value: str, column: str) -> str:
+    return keys.keyring().cipher.decrypt(value, purpose=f"accession.{column}")
+
+
+def _email_lookup(email: str) -> str:
+    return keys.keyring().lookup_hash(email.casefold(), purpose="accession-email")
+
+
+async def _version_for(form: AccessionForm) -> principles.VersionInfo:
+    in_force = await principles.version_in_force()
+    wanted = form.version or (in_force.version_id if in_force else "")
+    version = await principles.get_version(wanted) if wanted else None
+    if version is None or version.status != "in_force":
+        current = f" Accede to version {in_force.version_id}." if in_force else ""
+        raise AccessionRefused(
+            f"Version {wanted[:20] or '(none)'} of the Principles is not in force.{current}")
+    return version
+
+
+def _statement_date(form: AccessionForm, now: datetime) -> date:
+    today = now.date()
+    if form.date is None:
+        return today
+    if abs((form.date - today).days) > 1:
+        raise AccessionRefused("date: the statement must be dated today (UTC).")
+    return form.date
+
+
+async def preview(form: AccessionForm) -> dict[str, Any]:
+    """The canonical statement these answers make: what an applicant signs."""
+    version = await _version_for(form)
+    return statements.build(form, version=version.version_id,
+                            version_hash=version.content_hash,
+                            on=_statement_date(form, _now()))
+
+
+async def _new_link(accession_id: int, purpose: LinkPurpose, lifetime: timedelta,
+                    now: datetime) -> str:
+    token = secrets.token_urlsafe(32)
+    await AccessionLink.insert(AccessionLink(
+        accession=accession_id, purpose=purpose, token_hash=_hash(token), created_at=now,
+        expires_at=now + lifetime))
+    return token
+
+
+async def submit(form: AccessionForm, *, language: str, settings: Settings) -> Submitted:
+    now = _now()
+    version = await _version_for(form)
+    statement = statements.build(form, version=version.version_id,
+                                 version_hash=version.content_hash,
+                                 on=_statement_date(form, now))
+    if form.applicant_jwk is not None and form.applicant_signature is not None:
+        try:
+            statements.verify_applicant_signature(statement, form.applicant_jwk,
+                                                  form.applicant_signature)
+        except statements.SignatureProblem as problem:
+            raise AccessionRefused(f"applicant_signature: {problem}.") from problem
+    digest = statements.digest(statement)
+    lookup = _email_lookup(form.contact_email)
+    public_id = secrets.token_urlsafe(12)
+    async with db.write_transaction():
+        await db.serialise(f"accessions:submit:{lookup}")
+        if await Accession.exists().where(
+            (Accession.email_lookup == lookup) & (Accession.statement_hash == digest)
+            & Accession.status.is_in([S.pending_confirmation, S.pending_review, S.active])
+        ):
+            raise AccessionRefused(N_(
+                "This application was already received. Check your e-mail for the "
+                "confirmation link, including the spam folder."), 409)
+        rows = await Accession.insert(Accession(
+            public_id=public_id,
+            version=(await principles.version_row_id(version.version_id)),
+            status=S.pending_confirmation,
+            email_lookup=lookup,
+            application=_seal(form.model_dump_json(), "application"),
+            statement=_seal(statements.canonical(statement).decode("utf-8"), "statement"),
+            statement_hash=digest,
+            applicant_signature=_seal(json.dumps({
+                "jwk": form.applicant_jwk, "jws": form.applicant_signature}), "applicant_signature")
+            if form.applicant_jwk else None,
+            submitted_at=now,
+            confirmation_sent_at=now,
+        ))
+        token = await _new_link(rows[0]["id"], LinkPurpose.confirm,
+                                timedelta(hours=settings.confirmation_link_hours), now)
+        await mail.queue(form.contact_email, "accession_confirm", language=language, context={
+            "name": form.representative_name, "public_name": form.public_name,
+            "version": version.version_id, "hours": settings.confirmation_link_hours,
+            "url": f"{settings.base_url}/accede/confirm/{token}", "statement_sha256": digest})
+        await audit.record(EventTag.accession_application_submitted, actor=audit.ANONYMOUS,
+                           subject=f"accession:{public_id}",
+                           details={"version": version.version_id,
+                                    "signed_with_own_key": form.applicant_jwk is not None})
+    return Submitted(public_id=public_id, statement_sha256=digest)
+
+
+async def _usable_link(token: str, purpose: LinkPurpose, now: datetime) -> dict:
+    link = (await AccessionLink.select().where(
+        (AccessionLink.token_hash == _hash(token)) & (AccessionLink.purpose == purpose)
+    ).first()) if 10 <= len(token) <= 200 else None
+    reason = ("unknown" if link is None else "used" if link["used_at"] is not None
+              else "expired" if link["expires_at"] <= now else None)
+    if reason is None:
+        assert link is not None
+        return link
+    if purpose == LinkPurpose.confirm:
+        async with db.write_transaction():
+            await audit.record(EventTag.accession_confirmation_refused, actor=audit.ANONYMOUS,
+                               subject=f"link:{link['id']}" if link else None,
+                               details={"reason": reason})
+    raise AccessionRefused({
+        "unknown": N_("This link is not valid. Check that it was copied whole."),
+        "used": N_("This link was already used: the application is confirmed."),
+        "expired": N_("This link has expired. Submit the application again to get a new one."),
+    }[reason], 404 if reason == "unknown" else 410)
+
+
+async def confirm(token: str, *, settings: Settings) -> Confirmed:
+    """Proof of control of the e-mail address; the registry countersigns the statement."""
+    now = _now()
+    link = await _usable_link(token, LinkPurpose.confirm, now)
+    async with db.write_transaction():
+        taken = await AccessionLink.update({AccessionLink.used_at: now}).where(
+            (_LINK == link["id"]) & AccessionLink.used_at.is_null()).returning(_LINK)
+        if not taken:
+            raise AccessionRefused(N_("This link was already used: the application is "
+                                      "confirmed."), 410)
+        row = await Accession.select().where(_ACCESSION == link["accession"]).first()
+        assert row is not None
+        check_transition(row["status"], S.pending_review)
+        statement = json.loads(_open(row["statement"], "statement"))
+        applicant = (json.loads(_open(row["applicant_signature"], "applicant_signature"))
+                     if row["applicant_signature"] else None)
+        receipt = signing.sign(keys.keyring().signing, {
+            "type": "accession-receipt",
+            "accession": row["public_id"],
+            "statement": statement,
+            "statement_sha256": row["statement_hash"],
+            "submitted_at": row["submitted_at"].isoformat(),
+            "confirmed_at": now.isoformat(),
+            **({"applicant_signature": applicant} if applicant else {}),
+        }, typ=RECEIPT_TYPE)
+        await Accession.update({
+            Accession.status: S.pending_review, Accession.confirmed_at: now,
+            Accession.receipt: _seal(receipt, "receipt"),
+        }).where(_ACCESSION == row["id"])
+        receipt_token = await _new_link(row["id"], LinkPurpose.receipt,
+                                        timedelta(days=RECEIPT_LINK_DAYS), now)
+        await audit.record(EventTag.accession_application_confirmed, actor=audit.ANONYMOUS,
+                           subject=f"accession:{row['public_id']}")
+    return Confirmed(public_id=row["public_id"], receipt=receipt, receipt_token=receipt_token)
+
+
+async def receipt(token: str) -> tuple[str, str]:
+    """The countersigned receipt, for whoever holds the receipt link: (accession, JWS)."""
+    link = await _usable_link(token, LinkPurpose.receipt, _now())
+    row = await Accession.select(Accession.public_id, Accession.receipt).where(
+        _ACCESSION == link["accession"]).first()
+    assert row is not None and row["receipt"] is not None
+    return row["public_id"], _open(row["receipt"], "receipt")
