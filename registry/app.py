@@ -17,6 +17,7 @@ from litestar.template import TemplateConfig
 
 from registry import __version__, db, keys, runtime
 from registry.accessions.controllers import AccedePages, AccessionApi
+from registry.accessions.staff_controllers import AccessionReviewPages
 from registry.keys.controllers import jwks
 from registry.mail import sender
 from registry.principles import services as principles
@@ -64,6 +65,7 @@ def create_app(settings: Settings, *, send_mail: bool = False) -> Litestar:
             StaffApi,
             AccedePages,
             AccessionApi,
+            AccessionReviewPages,
             jwks,
             create_static_files_router(
                 path="/static",

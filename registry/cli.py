@@ -261,6 +261,74 @@ def staff_reset(account: str) -> None:
 
 
 @main.group()
+def accessions() -> None:
+    """Review accessions from the command line: list, show, approve, reject."""
+
+
+def _accession_call(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
+    from registry.accessions.services import AccessionRefused
+
+    try:
+        return _run(settings, work)
+    except AccessionRefused as error:
+        raise click.ClickException(str(error)) from error
+
+
+@accessions.command(name="list")
+def accessions_list() -> None:
+    """Applications waiting for review, with their warnings."""
+    from registry.accessions import review
+
+    for item in _accession_call(_settings(), review.queue):
+        warnings = [f"{len(item.look_alikes)} look-alike(s)"] if item.look_alikes else []
+        if item.principle_14_flag:
+            warnings.append("Principle 14")
+        click.echo(f"{item.public_id}  {item.application['kind']:<12} "
+                   f"{item.application['listing']:<12} {item.application['public_name']}"
+                   + (f"  [{'; '.join(warnings)}]" if warnings else ""))
+
+
+@accessions.command(name="show")
+@click.argument("accession_id")
+def accessions_show(accession_id: str) -> None:
+    """Everything an application says, and its look-alikes."""
+    from registry.accessions import review
+
+    item = _accession_call(_settings(), lambda: review.find(accession_id))
+    click.echo(f"{item.public_id}: {item.status}, version {item.version_id}")
+    for key, value in item.application.items():
+        if key not in ("applicant_jwk", "applicant_signature"):
+            click.echo(f"  {key}: {value}")
+    for alike in item.look_alikes:
+        click.echo(f"  LOOK-ALIKE: {alike.name} ({alike.other}, {alike.status}): {alike.why}")
+
+
+@accessions.command(name="approve")
+@click.argument("accession_id")
+def accessions_approve(accession_id: str) -> None:
+    """Accept an application; it enters the register as its listing allows."""
+    from registry.accessions import review
+
+    settings = _settings()
+    signatory = _accession_call(settings, lambda: review.approve(
+        accession_id, actor=audit.operator(), settings=settings))
+    click.echo(f"Accepted {accession_id}: signatory {signatory}.")
+
+
+@accessions.command(name="reject")
+@click.argument("accession_id")
+@click.option("--reason", required=True, help="Sent to the applicant.")
+def accessions_reject(accession_id: str, reason: str) -> None:
+    """Refuse an application, telling the applicant why."""
+    from registry.accessions import review
+
+    settings = _settings()
+    _accession_call(settings, lambda: review.reject(accession_id, reason,
+                                                    actor=audit.operator(), settings=settings))
+    click.echo(f"Rejected {accession_id}.")
+
+
+@main.group()
 def outbox() -> None:
     """The mail outbox."""
 

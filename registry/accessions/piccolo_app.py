@@ -2,12 +2,12 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from registry.accessions.tables import Accession, AccessionLink
+from registry.accessions.tables import Accession, AccessionLink, Signatory
 
 APP_CONFIG = AppConfig(
     app_name="accessions",
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
-    table_classes=[Accession, AccessionLink],
+    table_classes=[Signatory, Accession, AccessionLink],
     migration_dependencies=["registry.principles.piccolo_app"],
     commands=[],
 )

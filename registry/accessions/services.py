@@ -163,7 +163,8 @@ async def submit(form: AccessionForm, *, language: str, settings: Settings) -> S
             version=(await principles.version_row_id(version.version_id)),
             status=S.pending_confirmation,
             email_lookup=lookup,
-            application=_seal(form.model_dump_json(), "application"),
+            application=_seal(json.dumps({**form.model_dump(mode="json"), "language": language}),
+                              "application"),
             statement=_seal(statements.canonical(statement).decode("utf-8"), "statement"),
             statement_hash=digest,
             applicant_signature=_seal(json.dumps({

@@ -26,6 +26,30 @@ class AccessionStatus(StrEnum):
     superseded = "superseded"
 
 
+class Signatory(Table, tablename="signatory"):
+    """Someone in the register. Columns named register_* hold only what the signatory's
+    listing lets the public see, and are empty otherwise: a copy of the database shows
+    nothing more about an unlisted signatory than that one exists."""
+
+    public_id = Varchar(length=32, unique=True)
+    kind = Varchar(length=20)
+    listing = Varchar(length=20)
+    status = Varchar(length=30, choices=AccessionStatus, index=True)
+    version_id = Varchar(length=20)
+    name = Text()  # encrypted, for staff
+    # Keyed hash of the TR39 skeleton: finds look-alikes of unlisted names too.
+    skeleton_lookup = Varchar(length=64, index=True)
+    register_name = Varchar(length=200, null=True, default=None)
+    register_legal_name = Varchar(length=300, null=True, default=None)
+    register_country = Varchar(length=2, null=True, default=None)
+    register_city = Varchar(length=200, null=True, default=None)
+    register_website = Varchar(length=300, null=True, default=None)
+    register_declarations = Text(null=True, default=None)  # JSON, public listing only
+    search_key = Text(null=True, default=None)  # spelling keys of listed names
+    acceded_at = Timestamptz()
+    created_at = Timestamptz()
+
+
 class Accession(Table, tablename="accession"):
     Status = AccessionStatus
 
@@ -40,9 +64,12 @@ class Accession(Table, tablename="accession"):
     statement_hash = Varchar(length=64)  # SHA-256 of the canonical statement
     applicant_signature = Text(null=True, default=None)  # encrypted: JWS and JWK, if given
     receipt = Text(null=True, default=None)  # encrypted: the registry's countersignature
+    signatory = ForeignKey(Signatory, on_delete=OnDelete.restrict, null=True, default=None)
     submitted_at = Timestamptz()
     confirmed_at = Timestamptz(null=True, default=None)
     confirmation_sent_at = Timestamptz()
+    decided_at = Timestamptz(null=True, default=None)
+    decision_reason = Text(null=True, default=None)  # encrypted
 
 
 class LinkPurpose(StrEnum):

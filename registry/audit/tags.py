@@ -22,6 +22,8 @@ class EventTag(StrEnum):
     accession_application_confirmed = "accession:application:confirmed"
     accession_confirmation_resent = "accession:confirmation:resent"
     accession_confirmation_refused = "accession:confirmation:refused"
+    accession_status_activated = "accession:status:activated"
+    accession_status_rejected = "accession:status:rejected"
 
     security_csrf_refused = "security:csrf:refused"
     keys_data_key_rotated = "keys:data_key:rotated"

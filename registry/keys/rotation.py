@@ -9,7 +9,7 @@ from __future__ import annotations
 from piccolo.table import Table
 
 from registry import db, keys
-from registry.accessions.tables import Accession
+from registry.accessions.tables import Accession, Signatory
 from registry.audit import services as audit
 from registry.audit.tags import EventTag
 from registry.keys.store import load_data_keys, write_private
@@ -33,6 +33,8 @@ ENCRYPTED_COLUMNS: list[tuple[type[Table], str]] = [
     (Accession, "statement"),
     (Accession, "applicant_signature"),
     (Accession, "receipt"),
+    (Accession, "decision_reason"),
+    (Signatory, "name"),
 ]
 BATCH = 200
 

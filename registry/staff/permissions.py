@@ -18,10 +18,12 @@ class Permission(StrEnum):
     staff_home_view = "staff:home:view"
     staff_accounts_view = "staff:accounts:view"
     audit_events_read = "audit:events:read"
+    accessions_applications_review = "accessions:applications:review"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.secretariat: frozenset({Permission.staff_home_view}),
+    Role.secretariat: frozenset({Permission.staff_home_view,
+                                 Permission.accessions_applications_review}),
     Role.panel_member: frozenset({Permission.staff_home_view}),
     Role.panel_chair: frozenset({Permission.staff_home_view}),
     Role.admin: frozenset({

@@ -94,7 +94,9 @@ async def test_guard_matrix(synced, sessions):
                 client.cookies.set(guards.SESSION_COOKIE, session)
                 response = await client.request(method, url, follow_redirects=False, **extra)
                 if permission in ROLE_PERMISSIONS[role]:
-                    assert response.status_code < 400, (method, url, role, response.text[:300])
+                    # Admitted: the route answers for itself (a dummy id may be a 404).
+                    assert response.status_code not in (401, 403), (method, url, role)
+                    assert response.status_code < 500, (method, url, role, response.text[:300])
                 else:
                     assert response.status_code == 403, (method, url, role)
                     if api:

@@ -1,0 +1,200 @@
+"""Review by the secretariat: the queue, look-alike warnings, acceptance and rejection.
+
+Nothing reaches the public register before a person has looked at it: this is where
+look-alike organisations and government-organised NGOs are meant to be stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from registry import db, keys
+from registry.accessions import names
+from registry.accessions.schemas import Listing
+from registry.accessions.services import AccessionRefused, S, check_transition
+from registry.accessions.tables import Accession, Signatory
+from registry.audit import services as audit
+from registry.audit.tags import EventTag
+from registry.mail import services as mail
+from registry.settings import Settings
+
+_ACCESSION = Accession._meta.primary_key
+
+
+@dataclass(frozen=True)
+class LookAlike:
+    name: str
+    other: str  # "signatory:<id>" or "accession:<id>"
+    status: str
+    why: str
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    public_id: str
+    status: str
+    submitted_at: datetime
+    confirmed_at: datetime | None
+    version_id: str
+    application: dict[str, Any]
+    look_alikes: list[LookAlike]
+
+    @property
+    def principle_14_flag(self) -> bool:
+        return bool(self.application.get("head_in_party_body"))
+
+
+def _open(value: str, column: str) -> str:
+    return keys.keyring().cipher.decrypt(value, purpose=column)
+
+
+def _application(row: dict) -> dict[str, Any]:
+    return json.loads(_open(row["application"], "accession.application"))
+
+
+async def _look_alikes(application: dict[str, Any], own_id: int) -> list[LookAlike]:
+    """Every signatory and every other open application whose name looks like this one.
+
+    Unlisted names are stored only encrypted, so they are decrypted here, for staff."""
+    candidates = [n for n in (application["public_name"], application.get("legal_name")) if n]
+    found: list[LookAlike] = []
+    for row in await Signatory.select(Signatory.public_id, Signatory.name, Signatory.status):
+        other = _open(row["name"], "signatory.name")
+        for candidate in candidates:
+            if why := names.why_alike(candidate, other):
+                found.append(LookAlike(other, f"signatory:{row['public_id']}", row["status"], why))
+                break
+    for row in await Accession.select(Accession._meta.primary_key.as_alias("pk"),
+                                      Accession.public_id, Accession.status,
+                                      Accession.application).where(
+            Accession.status.is_in([S.pending_confirmation, S.pending_review])):
+        if row["pk"] == own_id:
+            continue
+        other_app = _application(row)
+        others = [n for n in (other_app["public_name"], other_app.get("legal_name")) if n]
+        why = next((w for c in candidates for o in others if (w := names.why_alike(c, o))), None)
+        if why:
+            found.append(LookAlike(other_app["public_name"], f"accession:{row['public_id']}",
+                                   row["status"], why))
+    return found
+
+
+async def _item(row: dict) -> ReviewItem:
+    from registry.principles.tables import PrinciplesVersion
+
+    version = await PrinciplesVersion.select(PrinciplesVersion.version_id).where(
+        PrinciplesVersion._meta.primary_key == row["version"]).first()
+    application = _application(row)
+    return ReviewItem(
+        public_id=row["public_id"], status=row["status"], submitted_at=row["submitted_at"],
+        confirmed_at=row["confirmed_at"], version_id=version["version_id"] if version else "?",
+        application=application, look_alikes=await _look_alikes(application, row["id"]))
+
+
+async def queue() -> list[ReviewItem]:
+    """Confirmed applications waiting for a decision, oldest first."""
+    rows = await Accession.select().where(Accession.status == S.pending_review).order_by(
+        Accession.confirmed_at)
+    return [await _item(row) for row in rows]
+
+
+async def find(public_id: str) -> ReviewItem:
+    row = await Accession.select().where(Accession.public_id == public_id[:40]).first()
+    if row is None:
+        raise AccessionRefused(f"There is no application {public_id[:40]!r}.", 404)
+    return await _item(row)
+
+
+def _projection(application: dict[str, Any], listing: Listing) -> dict[str, Any]:
+    """What the register may show, by listing: public shows the public facts, a
+    pseudonym shows only the chosen name, unlisted shows nothing."""
+    if listing == Listing.unlisted:
+        return {}
+    shown: dict[str, Any] = {"register_name": application["public_name"],
+                             "search_key": names.spelling_key(application["public_name"])}
+    if listing == Listing.public:
+        shown.update(
+            register_legal_name=application.get("legal_name") or None,
+            register_country=application["country"],
+            register_city=application.get("city") or None,
+            register_website=application.get("website") or None,
+            register_declarations=json.dumps({
+                "head_in_party_governing_body": application["head_in_party_body"],
+                "other_interests": application.get("other_interests", "")}),
+            search_key=" ".join(filter(None, [
+                names.spelling_key(application["public_name"]),
+                names.spelling_key(application.get("legal_name") or "")])),
+        )
+    return shown
+
+
+async def _decide(public_id: str, wanted: S) -> tuple[dict, dict[str, Any]]:
+    row = await Accession.select().where(Accession.public_id == public_id[:40]).first()
+    if row is None:
+        raise AccessionRefused(f"There is no application {public_id[:40]!r}.", 404)
+    check_transition(row["status"], wanted)
+    return row, _application(row)
+
+
+async def approve(public_id: str, *, actor: audit.Actor, settings: Settings) -> str:
+    """Accept an application: the signatory enters the register as its listing allows.
+    Returns the signatory's public id."""
+    now = datetime.now(UTC)
+    async with db.write_transaction():
+        await db.serialise(f"accession:{public_id}")
+        row, application = await _decide(public_id, S.active)
+        listing = Listing(application["listing"])
+        from registry.principles.tables import PrinciplesVersion
+
+        version = await PrinciplesVersion.select(PrinciplesVersion.version_id).where(
+            PrinciplesVersion._meta.primary_key == row["version"]).first()
+        assert version is not None  # the foreign key restricts deletion
+        signatory_id = secrets.token_urlsafe(9)
+        inserted = await Signatory.insert(Signatory(
+            public_id=signatory_id, kind=application["kind"], listing=listing.value,
+            status=S.active, version_id=version["version_id"],
+            name=keys.keyring().cipher.encrypt(application["public_name"],
+                                               purpose="signatory.name"),
+            skeleton_lookup=keys.keyring().lookup_hash(
+                names.skeleton(application["public_name"]), purpose="signatory-skeleton"),
+            acceded_at=now, created_at=now, **_projection(application, listing)))
+        await Accession.update({Accession.status: S.active, Accession.decided_at: now,
+                                Accession.signatory: inserted[0]["id"]}).where(
+            _ACCESSION == row["id"])
+        await audit.record(EventTag.accession_status_activated, actor=actor,
+                           subject=f"accession:{public_id}",
+                           details={"signatory": signatory_id, "listing": listing.value})
+        await mail.queue(application["contact_email"], "accession_accepted",
+                         language=application.get("language", "en"), context={
+                             "name": application["representative_name"],
+                             "public_name": application["public_name"],
+                             "version": version["version_id"],
+                             "url": f"{settings.base_url}/register/{signatory_id}"
+                             if listing != Listing.unlisted else None})
+    return signatory_id
+
+
+async def reject(public_id: str, reason: str, *, actor: audit.Actor, settings: Settings) -> None:
+    """Refuse an application; the applicant is told why."""
+    reason = " ".join(reason.split())
+    now = datetime.now(UTC)
+    async with db.write_transaction():
+        await db.serialise(f"accession:{public_id}")
+        row, application = await _decide(public_id, S.rejected)
+        if not 5 <= len(reason) <= 2000:
+            raise AccessionRefused("Give the applicant a reason (5 to 2000 characters).")
+        await Accession.update({
+            Accession.status: S.rejected, Accession.decided_at: now,
+            Accession.decision_reason: keys.keyring().cipher.encrypt(
+                reason, purpose="accession.decision_reason"),
+        }).where(_ACCESSION == row["id"])
+        await audit.record(EventTag.accession_status_rejected, actor=actor,
+                           subject=f"accession:{public_id}")
+        await mail.queue(application["contact_email"], "accession_rejected",
+                         language=application.get("language", "en"), context={
+                             "name": application["representative_name"],
+                             "public_name": application["public_name"], "reason": reason})
