@@ -17,6 +17,7 @@ from litestar.template import TemplateConfig
 
 from registry import __version__, db, keys, runtime
 from registry.accessions.controllers import AccedePages, AccessionApi
+from registry.accessions.register_controllers import RegisterPages, SignatoryApi
 from registry.accessions.staff_controllers import AccessionReviewPages
 from registry.keys.controllers import jwks
 from registry.mail import sender
@@ -66,6 +67,8 @@ def create_app(settings: Settings, *, send_mail: bool = False) -> Litestar:
             AccedePages,
             AccessionApi,
             AccessionReviewPages,
+            RegisterPages,
+            SignatoryApi,
             jwks,
             create_static_files_router(
                 path="/static",

@@ -61,7 +61,7 @@ def spelling_key(name: str) -> str:
     key = folded(name)
     for variant, standard in _VARIANTS:
         key = key.replace(variant, standard)
-    return re.sub(r"(.)\1+", r"\1", key)
+    return re.sub(r"([a-z])\1+", r"\1", key)  # doubled letters; digits stay as written
 
 
 def similarity(a: str, b: str) -> float:

@@ -1,0 +1,111 @@
+"""The public register: search and read what listed signatories chose to show.
+
+Only the register_* projection is ever read here; unlisted signatories have none, so
+no query of this module can return them.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from registry.accessions import names
+from registry.accessions.schemas import Listing
+from registry.accessions.tables import Signatory
+from registry.web.i18n import N_
+
+PAGE = 50
+PUBLIC_STATUSES = ("active", "suspended", "revoked", "withdrawn", "lapsed", "superseded")
+_ID = Signatory._meta.primary_key
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    name: str
+    listing: str
+    status: str
+    version: str
+    acceded_at: datetime
+    kind: str | None = None
+    legal_name: str | None = None
+    country: str | None = None
+    city: str | None = None
+    website: str | None = None
+    declarations: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    entries: list[Entry]
+    next_cursor: str | None
+
+
+def _entry(row: dict) -> Entry:
+    public = row["listing"] == Listing.public
+    return Entry(
+        id=row["public_id"], name=row["register_name"], listing=row["listing"],
+        status=row["status"], version=row["version_id"], acceded_at=row["acceded_at"],
+        kind=row["kind"] if public else None,
+        legal_name=row["register_legal_name"], country=row["register_country"],
+        city=row["register_city"], website=row["register_website"],
+        declarations=json.loads(row["register_declarations"])
+        if row["register_declarations"] else None)
+
+
+def _cursor(row: dict) -> str:
+    raw = json.dumps([row["search_key"], row["id"]]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _after(cursor: str) -> tuple[str, int] | None:
+    try:
+        key, row_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return (str(key), int(row_id)) if isinstance(key, str) else None
+    except (ValueError, TypeError):
+        return None
+
+
+class BadCursor(ValueError):
+    pass
+
+
+async def search(*, text: str = "", kind: str | None = None, status: str | None = None,
+                 country: str | None = None, version: str | None = None,
+                 cursor: str | None = None, limit: int = PAGE) -> Page:
+    """Listed signatories matching every filter, in alphabetical order of their names
+    (transliterated, so the order is the same whatever the script), `limit` at a time."""
+    columns = [_ID.as_alias("id"), *(c for c in Signatory._meta.columns if c is not _ID)]
+    query = Signatory.select(*columns).where(
+        Signatory.register_name.is_not_null() & Signatory.status.is_in(list(PUBLIC_STATUSES)))
+    key = names.spelling_key(text) if text else ""
+    for word in key.split()[:6]:
+        query = query.where(Signatory.search_key.like(f"%{word}%"))
+    if kind:
+        query = query.where((Signatory.kind == kind) & (Signatory.listing == Listing.public))
+    if status:
+        query = query.where(Signatory.status == status)
+    if country:
+        query = query.where(Signatory.register_country == country.upper())
+    if version:
+        query = query.where(Signatory.version_id == version)
+    if cursor:
+        after = _after(cursor)
+        if after is None:
+            raise BadCursor(N_("The page cursor is not valid: start again from the first page."))
+        query = query.where((Signatory.search_key > after[0]) | (
+            (Signatory.search_key == after[0]) & (_ID > after[1])))
+    rows = await query.order_by(Signatory.search_key, _ID).limit(limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page([_entry(r) for r in rows], _cursor(rows[-1]) if more and rows else None)
+
+
+async def find(public_id: str) -> Entry | None:
+    row = await Signatory.select().where(
+        (Signatory.public_id == public_id[:40]) & Signatory.register_name.is_not_null()
+        & Signatory.status.is_in(list(PUBLIC_STATUSES))).first()
+    return _entry(row) if row else None

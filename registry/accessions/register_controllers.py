@@ -1,0 +1,105 @@
+"""HTTP for the public register: the pages and the API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from litestar import Controller, get
+from litestar.exceptions import HTTPException, NotFoundException
+from litestar.params import Parameter, QueryParameter
+from litestar.response import Template
+from pydantic import BaseModel
+
+from registry.accessions import register
+from registry.accessions.schemas import Kind
+from registry.web.i18n import gettext as _
+
+Text = Annotated[str, QueryParameter(name="q", max_length=200)]
+Filter = Annotated[str | None, QueryParameter(max_length=40)]
+Cursor = Annotated[str | None, QueryParameter(max_length=200)]
+
+
+class SignatoryOut(BaseModel):
+    id: str
+    name: str
+    listing: str
+    status: str
+    version: str
+    acceded_at: datetime
+    kind: str | None = None
+    legal_name: str | None = None
+    country: str | None = None
+    city: str | None = None
+    website: str | None = None
+    declarations: dict[str, Any] | None = None
+    url: str
+
+
+class SignatoryPage(BaseModel):
+    signatories: list[SignatoryOut]
+    next: str | None
+
+
+def _out(entry: register.Entry) -> SignatoryOut:
+    return SignatoryOut(**entry.__dict__, url=f"/register/{entry.id}")
+
+
+async def _search(q: str, kind: str | None, status: str | None, country: str | None,
+                  version: str | None, cursor: str | None) -> register.Page:
+    try:
+        return await register.search(text=q, kind=kind or None, status=status or None,
+                                     country=country or None, version=version or None,
+                                     cursor=cursor or None)
+    except register.BadCursor as error:
+        raise HTTPException(status_code=400, detail=_(str(error))) from error
+
+
+def _not_found() -> NotFoundException:
+    return NotFoundException(_("There is no signatory at this address in the register."))
+
+
+class RegisterPages(Controller):
+    path = "/register"
+    include_in_schema = False
+
+    @get("/")
+    async def index(self, q: Text = "", kind: Filter = None, status: Filter = None,
+                    country: Filter = None, version: Filter = None,
+                    cursor: Cursor = None) -> Template:
+        page = await _search(q, kind, status, country, version, cursor)
+        return Template("register/index.html", context={
+            "page": page, "q": q, "filters": {"kind": kind or "", "status": status or "",
+                                              "country": country or "",
+                                              "version": version or ""},
+            "kinds": list(Kind), "statuses": register.PUBLIC_STATUSES})
+
+    @get("/{signatory_id:str}")
+    async def signatory(self, signatory_id: Annotated[str, Parameter(max_length=200)]
+                        ) -> Template:
+        entry = await register.find(signatory_id)
+        if entry is None:
+            raise _not_found()
+        return Template("register/signatory.html", context={"entry": entry})
+
+
+class SignatoryApi(Controller):
+    path = "/api/v1/signatories"
+    tags = ["register"]  # noqa: RUF012 - Litestar reads this class attribute as it is
+
+    @get("/")
+    async def search(self, q: Text = "", kind: Filter = None, status: Filter = None,
+                     country: Filter = None, version: Filter = None,
+                     cursor: Cursor = None) -> SignatoryPage:
+        """Listed signatories, alphabetically; pass `next` back as `cursor` for more."""
+        page = await _search(q, kind, status, country, version, cursor)
+        return SignatoryPage(signatories=[_out(e) for e in page.entries], next=page.next_cursor)
+
+    @get("/{signatory_id:str}")
+    async def signatory(self, signatory_id: Annotated[str, Parameter(max_length=200)]
+                        ) -> SignatoryOut:
+        """One listed signatory, with what its listing shows."""
+        entry = await register.find(signatory_id)
+        if entry is None:
+            raise _not_found()
+        return _out(entry)
