@@ -16,6 +16,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from registry import __version__, db, keys, runtime
+from registry.accessions import purge
 from registry.accessions.controllers import AccedePages, AccessionApi
 from registry.accessions.register_controllers import RegisterPages, SignatoryApi
 from registry.accessions.staff_controllers import AccessionReviewPages
@@ -45,13 +46,15 @@ def create_app(settings: Settings, *, send_mail: bool = False) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await db.start(engine, pool_size=settings.database_pool_size)
         stop = asyncio.Event()
-        mailer = asyncio.create_task(sender.run_forever(settings, stop)) if send_mail else None
+        # The outbox sender and the daily purge run beside the app in `serve`.
+        background = [asyncio.create_task(sender.run_forever(settings, stop)),
+                      asyncio.create_task(purge.run_daily(settings, stop))] if send_mail else []
         try:
             yield
         finally:
             stop.set()
-            if mailer is not None:
-                await mailer
+            for task in background:
+                await task
             await db.stop(engine)
 
     return Litestar(

@@ -328,6 +328,21 @@ def accessions_reject(accession_id: str, reason: str) -> None:
     click.echo(f"Rejected {accession_id}.")
 
 
+@main.command(name="purge")
+def purge_command() -> None:
+    """Remove unconfirmed applications (after 7 days) and rejected ones (after 90 days).
+
+    `registry serve` does this once a day; the periods are REGISTRY_PURGE_UNCONFIRMED_DAYS
+    and REGISTRY_PURGE_REJECTED_DAYS.
+    """
+    from registry.accessions import purge
+
+    settings = _settings()
+    report = _run(settings, lambda: purge.purge(settings, actor=audit.operator()))
+    click.echo(f"Removed {report.unconfirmed} unconfirmed and {report.rejected} rejected "
+               "application(s).")
+
+
 @main.group()
 def outbox() -> None:
     """The mail outbox."""

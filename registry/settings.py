@@ -55,6 +55,8 @@ class Settings(BaseSettings):
         default=None, description="The registry's ES256 signing keys (default: keys/signing "
         "in the data directory), created on first start.")
     confirmation_link_hours: int = Field(default=48, ge=1, le=30 * 24)
+    purge_unconfirmed_days: int = Field(default=7, ge=1, le=3650)
+    purge_rejected_days: int = Field(default=90, ge=1, le=3650)
 
     smtp_url: str = Field(
         default="", description="smtp://, smtp+starttls:// or smtps://[user:password@]host"

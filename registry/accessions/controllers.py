@@ -22,6 +22,7 @@ from registry.accessions.schemas import (
     Kind,
     Listing,
     RegistrationStatus,
+    ResendRequest,
     country_codes,
 )
 from registry.principles import services as principles
@@ -94,6 +95,23 @@ class AccedePages(Controller):
                             context=await _form_context(values, {field: message}))
         return Template("accede/submitted.html", context={"submitted": submitted})
 
+    @get("/resend")
+    async def resend_form(self) -> Template:
+        return Template("accede/resend.html", context={"done": False, "error": None})
+
+    @post("/resend")
+    async def resend(self, state: State, data: Annotated[
+            dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Template:
+        try:
+            request = ResendRequest.model_validate({"contact_email": data.get("contact_email",
+                                                                              "")})
+        except ValidationError as error:
+            return Template("accede/resend.html", status_code=400, context={
+                "done": False, "error": _field_errors(error).get("contact_email")})
+        await services.resend_confirmation(request.contact_email, settings=state.settings)
+        return Template("accede/resend.html", context={"done": True, "error": None,
+                                                      "answer": _(services.RESEND_ANSWER)})
+
     @get("/confirm/{token:str}")
     async def confirm_page(self, token: Annotated[str, Parameter(max_length=300)]) -> Template:
         # Only a button here: mail scanners open links, and opening must not confirm.
@@ -147,6 +165,14 @@ class AccessionApi(Controller):
         return {"statement": statement,
                 "canonical": statements.canonical(statement).decode("utf-8"),
                 "sha256": statements.digest(statement)}
+
+    @post("/resend", status_code=202)
+    async def resend(self, data: Annotated[ResendRequest, Body()],
+                     state: State) -> dict[str, str]:
+        """Send a new confirmation link (at most one every 10 minutes). The answer is the
+        same whether or not an application with this address exists."""
+        await services.resend_confirmation(data.contact_email, settings=state.settings)
+        return {"detail": _(services.RESEND_ANSWER)}
 
     @post("/confirm", status_code=200)
     async def confirm(self, data: Annotated[ConfirmRequest, Body()],

@@ -131,6 +131,10 @@ class AccessionAccepted(BaseModel):
     message: str
 
 
+class ResendRequest(BaseModel):
+    contact_email: Annotated[str, Field(max_length=254), AfterValidator(_email)]
+
+
 class ConfirmRequest(BaseModel):
     token: Annotated[str, Field(min_length=10, max_length=200)]
 

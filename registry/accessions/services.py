@@ -157,7 +157,7 @@ async def submit(form: AccessionForm, *, language: str, settings: Settings) -> S
         ):
             raise AccessionRefused(N_(
                 "This application was already received. Check your e-mail for the "
-                "confirmation link, including the spam folder."), 409)
+                "confirmation link, including the spam folder, or ask for a new link."), 409)
         rows = await Accession.insert(Accession(
             public_id=public_id,
             version=(await principles.version_row_id(version.version_id)),
@@ -184,6 +184,45 @@ async def submit(form: AccessionForm, *, language: str, settings: Settings) -> S
                            details={"version": version.version_id,
                                     "signed_with_own_key": form.applicant_jwk is not None})
     return Submitted(public_id=public_id, statement_sha256=digest)
+
+
+RESEND_ANSWER = N_("If an application with this address is waiting for confirmation, a new "
+                   "link is on its way. A new link can be sent once every 10 minutes.")
+
+
+async def resend_confirmation(email: str, *, settings: Settings) -> None:
+    """A new confirmation link for an unconfirmed application. Says the same thing
+    whether or not one exists, so that nobody learns who applied."""
+    now = _now()
+    lookup = _email_lookup(email.strip())
+    async with db.write_transaction():
+        await db.serialise(f"accessions:submit:{lookup}")
+        row = await Accession.select().where(
+            (Accession.email_lookup == lookup)
+            & (Accession.status == S.pending_confirmation)
+        ).order_by(Accession.submitted_at, ascending=False).first()
+        if row is None or now - row["confirmation_sent_at"] < RESEND_AFTER:
+            return
+        application = json.loads(_open(row["application"], "application"))
+        await AccessionLink.update({AccessionLink.expires_at: now}).where(
+            (AccessionLink.accession == row["id"]) & (AccessionLink.purpose == LinkPurpose.confirm)
+            & AccessionLink.used_at.is_null())
+        token = await _new_link(row["id"], LinkPurpose.confirm,
+                                timedelta(hours=settings.confirmation_link_hours), now)
+        await Accession.update({Accession.confirmation_sent_at: now}).where(
+            _ACCESSION == row["id"])
+        version = await principles.get_version(application["version"]) if application.get(
+            "version") else await principles.version_in_force()
+        await mail.queue(application["contact_email"], "accession_confirm",
+                         language=application.get("language", "en"), context={
+                             "name": application["representative_name"],
+                             "public_name": application["public_name"],
+                             "version": version.version_id if version else "",
+                             "hours": settings.confirmation_link_hours,
+                             "url": f"{settings.base_url}/accede/confirm/{token}",
+                             "statement_sha256": row["statement_hash"]})
+        await audit.record(EventTag.accession_confirmation_resent, actor=audit.ANONYMOUS,
+                           subject=f"accession:{row['public_id']}")
 
 
 async def _usable_link(token: str, purpose: LinkPurpose, now: datetime) -> dict:

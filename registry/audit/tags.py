@@ -24,6 +24,7 @@ class EventTag(StrEnum):
     accession_confirmation_refused = "accession:confirmation:refused"
     accession_status_activated = "accession:status:activated"
     accession_status_rejected = "accession:status:rejected"
+    accession_applications_purged = "accession:applications:purged"
 
     security_csrf_refused = "security:csrf:refused"
     keys_data_key_rotated = "keys:data_key:rotated"

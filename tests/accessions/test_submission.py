@@ -247,3 +247,30 @@ async def test_no_contact_or_legal_data_in_plaintext(client, synced):
     for secret in ("legal-initiative", "Legal Initiative", "Alena", "Vilnius",
                    "Pravovaya", "Chair of the board"):
         assert secret not in dump, secret
+
+
+async def test_a_new_link_can_be_asked_for_at_most_every_ten_minutes(client, synced):
+    await client.post("/api/v1/accessions", json=FORM)
+    first = await _token_from_outbox(await OutboxMessage.select().first())
+    same_answer = None
+    for email in (FORM["contact_email"], "never-applied@example.org"):
+        response = await client.post("/api/v1/accessions/resend", json={"contact_email": email})
+        assert response.status_code == 202
+        same_answer = same_answer or response.json()["detail"]
+        assert response.json()["detail"] == same_answer  # nothing tells who applied
+    assert await OutboxMessage.count() == 1  # too soon: no second mail yet
+    await Accession.update({Accession.confirmation_sent_at: datetime.now(UTC) - timedelta(
+        minutes=11)}, force=True)
+    page = await client.get("/accede/resend")
+    done = await client.post("/accede/resend", data={
+        "contact_email": FORM["contact_email"], "_csrf_token": csrf_token(page.text)})
+    assert done.status_code == 200 and same_answer in done.text
+    assert await OutboxMessage.count() == 2
+    second = await _token_from_outbox(await OutboxMessage.select().order_by(
+        OutboxMessage.id, ascending=False).first())
+    old = await client.post("/api/v1/accessions/confirm", json={"token": first})
+    assert old.status_code == 410  # the earlier link no longer works
+    new = await client.post("/api/v1/accessions/confirm", json={"token": second})
+    assert new.status_code == 200
+    bad = await client.post("/api/v1/accessions/resend", json={"contact_email": "nope"})
+    assert bad.status_code == 400
