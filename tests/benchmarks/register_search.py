@@ -1,0 +1,135 @@
+"""Benchmark: the public register with 100,000 signatories, on SQLite or PostgreSQL.
+
+Seeds a fresh database, starts `registry serve` (one worker, as in production), and
+measures each request over HTTP from this process, one at a time:
+
+    python -m tests.benchmarks.register_search                      # SQLite in a temp dir
+    python -m tests.benchmarks.register_search --database-url postgresql://.../bench_db
+
+The PostgreSQL database must exist and be empty (it is migrated here). Prints p50, p95
+and p99 per request kind, in milliseconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from registry import db, keys, runtime
+from registry.accessions import names
+from registry.accessions.tables import Signatory
+from registry.audit.services import SYSTEM
+from registry.principles import services as principles
+from registry.settings import Settings
+from tests.serving.server import running_registry
+
+LATIN = ["Human", "Rights", "Centre", "Legal", "Initiative", "Committee", "Foundation",
+         "Association", "Defence", "Aid", "Union", "Office", "Network", "Freedom", "Justice",
+         "Voice", "Watch", "Support", "Solidarity", "House", "Spring", "Law", "Civic", "Forum"]
+CYRILLIC = ["Праваабарончы", "цэнтр", "Вясна", "Хельсінкскі", "камітэт", "Прававая",
+            "ініцыятыва", "Саюз", "Фонд", "Дом", "Салідарнасць", "Свабода", "Голас",
+            "Правозащитный", "центр", "Инициатива", "Защита", "Помощь", "Сеть", "Форум"]
+
+
+def random_name(rng: random.Random, n: int) -> str:
+    words = rng.choice([LATIN, CYRILLIC])
+    return " ".join(rng.sample(words, rng.randint(2, 4))) + f" {n}"
+
+
+async def seed(settings: Settings, count: int) -> None:
+    runtime.configure(settings)
+    await db.migrate()
+    await principles.sync(settings.principles_dir, actor=SYSTEM)
+    rng = random.Random(20261122)  # noqa: S311 - sample data, not secrets
+    cipher = keys.keyring().cipher
+    now = datetime.now(UTC)
+    batch: list[Signatory] = []
+    for n in range(count):
+        name = random_name(rng, n)
+        listing = rng.choices(["public", "pseudonymous", "unlisted"], [70, 20, 10])[0]
+        listed = listing != "unlisted"
+        public = listing == "public"
+        batch.append(Signatory(
+            public_id=f"b{n:07d}", kind=rng.choice(["organisation", "individual"]),
+            listing=listing, status=rng.choices(["active", "suspended", "lapsed"],
+                                                [90, 5, 5])[0],
+            version_id="1.0", name=cipher.encrypt(name, purpose="signatory.name"),
+            skeleton_lookup=keys.keyring().lookup_hash(names.skeleton(name),
+                                                       purpose="signatory-skeleton"),
+            register_name=name if listed else None,
+            register_country=rng.choice(["BY", "LT", "PL", "DE", "GE"]) if public else None,
+            search_key=names.spelling_key(name) if listed else None,
+            acceded_at=now, created_at=now))
+        if len(batch) == 1000:
+            async with db.write_transaction():
+                await Signatory.insert(*batch)
+            batch = []
+    if batch:
+        async with db.write_transaction():
+            await Signatory.insert(*batch)
+    # Planner statistics, as PostgreSQL's autovacuum would gather after a bulk load (and
+    # as `PRAGMA optimize` would on SQLite); without them the first measurements sort.
+    await Signatory.raw("ANALYZE")
+
+
+REQUESTS = {
+    "API list, first page": "/api/v1/signatories",
+    "API search, Latin word": "/api/v1/signatories?q=solidarity",
+    "API search, Cyrillic word": "/api/v1/signatories?q=вясна",
+    "API search, rare (one match)": "/api/v1/signatories?q=49999",
+    "API filter, country": "/api/v1/signatories?country=PL",
+    "API one signatory": "/api/v1/signatories/b0001234",
+    "Register page, search": "/register?q=helsinki",
+}
+
+
+def measure(base: str, path: str, runs: int) -> list[float]:
+    timings = []
+    with httpx.Client(base_url=base, timeout=30) as client:
+        client.get(path)  # warm-up
+        for _ in range(runs):
+            started = time.perf_counter()
+            response = client.get(path)
+            timings.append((time.perf_counter() - started) * 1000)
+            if response.status_code not in (200, 404):
+                raise RuntimeError(f"{path}: {response.status_code}")
+    return timings
+
+
+def percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--count", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=200)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        data_dir = Path(folder)
+        url = args.database_url or f"sqlite:///{data_dir / 'bench.sqlite3'}"
+        settings = Settings(data_dir=data_dir, database_url=url)
+        started = time.perf_counter()
+        asyncio.run(seed(settings, args.count))
+        print(f"seeded {args.count} signatories in {time.perf_counter() - started:.0f} s "
+              f"({'PostgreSQL' if url.startswith('postgres') else 'SQLite'})")
+        env = {"REGISTRY_DATA_DIR": str(data_dir), "REGISTRY_DATABASE_URL": url}
+        with running_registry(data_dir, env=env, timeout=120) as base:
+            print(f"{'request':<32} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
+            for label, path in REQUESTS.items():
+                timings = measure(base, path, args.runs)
+                print(f"{label:<32} {statistics.median(timings):8.1f} "
+                      f"{percentile(timings, 95):8.1f} {percentile(timings, 99):8.1f}")
+
+
+if __name__ == "__main__":
+    main()
