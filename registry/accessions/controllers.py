@@ -33,7 +33,9 @@ NO_STORE = CacheControlHeader(no_store=True)
 
 
 def _refused(refusal: services.AccessionRefused) -> HTTPException:
-    return HTTPException(status_code=refusal.status, detail=_(str(refusal)))
+    message = _(refusal.message)
+    return HTTPException(status_code=refusal.status,
+                         detail=f"{refusal.field}: {message}" if refusal.field else message)
 
 
 def _field_errors(error: ValidationError) -> dict[str, str]:
@@ -89,10 +91,8 @@ class AccedePages(Controller):
             return Template("accede/form.html", status_code=400,
                             context=await _form_context(values, _field_errors(error)))
         except services.AccessionRefused as refusal:
-            field, _sep, message = str(refusal).partition(": ") if ": " in str(refusal) \
-                else ("form", "", str(refusal))
-            return Template("accede/form.html", status_code=refusal.status,
-                            context=await _form_context(values, {field: message}))
+            return Template("accede/form.html", status_code=refusal.status, context=await
+                            _form_context(values, {refusal.field or "form": _(refusal.message)}))
         return Template("accede/submitted.html", context={"submitted": submitted})
 
     @get("/resend")

@@ -56,57 +56,80 @@ def _application(row: dict) -> dict[str, Any]:
     return json.loads(_open(row["application"], "accession.application"))
 
 
-async def _look_alikes(application: dict[str, Any], own_id: int) -> list[LookAlike]:
-    """Every signatory and every other open application whose name looks like this one.
+@dataclass(frozen=True)
+class _Known:
+    """A name already known to the registry, to compare applications against."""
 
-    Unlisted names are stored only encrypted, so they are decrypted here, for staff."""
-    candidates = [n for n in (application["public_name"], application.get("legal_name")) if n]
-    found: list[LookAlike] = []
-    for row in await Signatory.select(Signatory.public_id, Signatory.name, Signatory.status):
-        other = _open(row["name"], "signatory.name")
-        for candidate in candidates:
-            if why := names.why_alike(candidate, other):
-                found.append(LookAlike(other, f"signatory:{row['public_id']}", row["status"], why))
-                break
-    for row in await Accession.select(Accession._meta.primary_key.as_alias("pk"),
-                                      Accession.public_id, Accession.status,
+    names: tuple[str, ...]
+    shown: str
+    other: str
+    status: str
+
+
+async def _known_names() -> list[_Known]:
+    """Every signatory and every open application. Unlisted names are stored only
+    encrypted, so they are decrypted here, for staff."""
+    known = [_Known((name,), name, f"signatory:{row['public_id']}", row["status"])
+             for row in await Signatory.select(Signatory.public_id, Signatory.name,
+                                               Signatory.status)
+             for name in [_open(row["name"], "signatory.name")]]
+    for row in await Accession.select(Accession.public_id, Accession.status,
                                       Accession.application).where(
             Accession.status.is_in([S.pending_confirmation, S.pending_review])):
-        if row["pk"] == own_id:
+        application = _application(row)
+        known.append(_Known(_names_of(application), application["public_name"],
+                            f"accession:{row['public_id']}", row["status"]))
+    return known
+
+
+def _names_of(application: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(n for n in (application["public_name"], application.get("legal_name")) if n)
+
+
+def _look_alikes(application: dict[str, Any], own: str, known: list[_Known]) -> list[LookAlike]:
+    found = []
+    for entry in known:
+        if entry.other == own:
             continue
-        other_app = _application(row)
-        others = [n for n in (other_app["public_name"], other_app.get("legal_name")) if n]
-        why = next((w for c in candidates for o in others if (w := names.why_alike(c, o))), None)
+        why = next((w for c in _names_of(application) for o in entry.names
+                    if (w := names.why_alike(c, o))), None)
         if why:
-            found.append(LookAlike(other_app["public_name"], f"accession:{row['public_id']}",
-                                   row["status"], why))
+            found.append(LookAlike(entry.shown, entry.other, entry.status, why))
     return found
 
 
-async def _item(row: dict) -> ReviewItem:
-    from registry.principles.tables import PrinciplesVersion
-
-    version = await PrinciplesVersion.select(PrinciplesVersion.version_id).where(
-        PrinciplesVersion._meta.primary_key == row["version"]).first()
+def _item(row: dict, known: list[_Known]) -> ReviewItem:
     application = _application(row)
     return ReviewItem(
         public_id=row["public_id"], status=row["status"], submitted_at=row["submitted_at"],
-        confirmed_at=row["confirmed_at"], version_id=version["version_id"] if version else "?",
-        application=application, look_alikes=await _look_alikes(application, row["id"]))
+        confirmed_at=row["confirmed_at"], version_id=row["version_id"],
+        application=application,
+        look_alikes=_look_alikes(application, f"accession:{row['public_id']}", known))
+
+
+def _with_version() -> Any:
+    """Accessions with their version's id, joined (the foreign key keeps it there)."""
+    return Accession.select(*Accession.all_columns(),
+                            Accession.version.version_id.as_alias("version_id"))
 
 
 async def queue() -> list[ReviewItem]:
     """Confirmed applications waiting for a decision, oldest first."""
-    rows = await Accession.select().where(Accession.status == S.pending_review).order_by(
+    rows = await _with_version().where(Accession.status == S.pending_review).order_by(
         Accession.confirmed_at)
-    return [await _item(row) for row in rows]
+    known = await _known_names() if rows else []
+    return [_item(row, known) for row in rows]
+
+
+async def _row(public_id: str) -> dict:
+    row = await _with_version().where(Accession.public_id == public_id[:40]).first()
+    if row is None:
+        raise AccessionRefused(f"There is no application {public_id[:40]!r}.", 404)
+    return row
 
 
 async def find(public_id: str) -> ReviewItem:
-    row = await Accession.select().where(Accession.public_id == public_id[:40]).first()
-    if row is None:
-        raise AccessionRefused(f"There is no application {public_id[:40]!r}.", 404)
-    return await _item(row)
+    return _item(await _row(public_id), await _known_names())
 
 
 def _projection(application: dict[str, Any], listing: Listing) -> dict[str, Any]:
@@ -133,9 +156,7 @@ def _projection(application: dict[str, Any], listing: Listing) -> dict[str, Any]
 
 
 async def _decide(public_id: str, wanted: S) -> tuple[dict, dict[str, Any]]:
-    row = await Accession.select().where(Accession.public_id == public_id[:40]).first()
-    if row is None:
-        raise AccessionRefused(f"There is no application {public_id[:40]!r}.", 404)
+    row = await _row(public_id)
     check_transition(row["status"], wanted)
     return row, _application(row)
 
@@ -148,19 +169,12 @@ async def approve(public_id: str, *, actor: audit.Actor, settings: Settings) -> 
         await db.serialise(f"accession:{public_id}")
         row, application = await _decide(public_id, S.active)
         listing = Listing(application["listing"])
-        from registry.principles.tables import PrinciplesVersion
-
-        version = await PrinciplesVersion.select(PrinciplesVersion.version_id).where(
-            PrinciplesVersion._meta.primary_key == row["version"]).first()
-        assert version is not None  # the foreign key restricts deletion
         signatory_id = secrets.token_urlsafe(9)
         inserted = await Signatory.insert(Signatory(
             public_id=signatory_id, kind=application["kind"], listing=listing.value,
-            status=S.active, version_id=version["version_id"],
+            status=S.active, version_id=row["version_id"],
             name=keys.keyring().cipher.encrypt(application["public_name"],
                                                purpose="signatory.name"),
-            skeleton_lookup=keys.keyring().lookup_hash(
-                names.skeleton(application["public_name"]), purpose="signatory-skeleton"),
             acceded_at=now, created_at=now, **_projection(application, listing)))
         await Accession.update({Accession.status: S.active, Accession.decided_at: now,
                                 Accession.signatory: inserted[0]["id"]}).where(
@@ -172,7 +186,7 @@ async def approve(public_id: str, *, actor: audit.Actor, settings: Settings) -> 
                          language=application.get("language", "en"), context={
                              "name": application["representative_name"],
                              "public_name": application["public_name"],
-                             "version": version["version_id"],
+                             "version": row["version_id"],
                              "url": f"{settings.base_url}/register/{signatory_id}"
                              if listing != Listing.unlisted else None})
     return signatory_id

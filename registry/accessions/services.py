@@ -6,7 +6,6 @@ transaction, with its audit event and its mail.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from registry.accessions.tables import Accession, AccessionLink, AccessionStatus
 from registry.audit import services as audit
 from registry.audit.tags import EventTag
 from registry.keys import signing
+from registry.keys.tokens import MAX_LENGTH, new_token, token_hash
 from registry.mail import services as mail
 from registry.principles import services as principles
 from registry.settings import Settings
@@ -47,11 +47,19 @@ _LINK = AccessionLink._meta.primary_key
 
 class AccessionRefused(Exception):
     """A request about an accession that cannot be carried out, in words, with the HTTP
-    status that fits it."""
+    status that fits it and, where one answer is at fault, that answer's field."""
 
-    def __init__(self, message: str, status: int = 400) -> None:
+    def __init__(self, message: str, status: int = 400, *, field: str | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.field = field
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0])
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}" if self.field else self.message
 
 
 class TransitionRefused(AccessionRefused):
@@ -81,10 +89,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
 def _seal(value: str, column: str) -> str:
     return keys.keyring().cipher.encrypt(value, purpose=f"accession.{column}")
 
@@ -98,10 +102,11 @@ def _email_lookup(email: str) -> str:
 
 
 async def _version_for(form: AccessionForm) -> principles.VersionInfo:
+    """The version acceded to: the one asked for, which must be the one in force."""
     in_force = await principles.version_in_force()
+    version = in_force if in_force and form.version in ("", in_force.version_id) else None
     wanted = form.version or (in_force.version_id if in_force else "")
-    version = await principles.get_version(wanted) if wanted else None
-    if version is None or version.status != "in_force":
+    if version is None:
         current = f" Accede to version {in_force.version_id}." if in_force else ""
         raise AccessionRefused(
             f"Version {wanted[:20] or '(none)'} of the Principles is not in force.{current}")
@@ -113,7 +118,7 @@ def _statement_date(form: AccessionForm, now: datetime) -> date:
     if form.date is None:
         return today
     if abs((form.date - today).days) > 1:
-        raise AccessionRefused("date: the statement must be dated today (UTC).")
+        raise AccessionRefused("the statement must be dated today (UTC).", field="date")
     return form.date
 
 
@@ -127,11 +132,22 @@ async def preview(form: AccessionForm) -> dict[str, Any]:
 
 async def _new_link(accession_id: int, purpose: LinkPurpose, lifetime: timedelta,
                     now: datetime) -> str:
-    token = secrets.token_urlsafe(32)
+    token, hashed = new_token()
     await AccessionLink.insert(AccessionLink(
-        accession=accession_id, purpose=purpose, token_hash=_hash(token), created_at=now,
+        accession=accession_id, purpose=purpose, token_hash=hashed, created_at=now,
         expires_at=now + lifetime))
     return token
+
+
+async def _send_confirmation(accession_id: int, *, to: str, language: str,
+                             context: dict[str, Any], settings: Settings,
+                             now: datetime) -> None:
+    """A new confirmation link, mailed (inside the caller's transaction)."""
+    token = await _new_link(accession_id, LinkPurpose.confirm,
+                            timedelta(hours=settings.confirmation_link_hours), now)
+    await mail.queue(to, "accession_confirm", language=language, context={
+        **context, "hours": settings.confirmation_link_hours,
+        "url": f"{settings.base_url}/accede/confirm/{token}"})
 
 
 async def submit(form: AccessionForm, *, language: str, settings: Settings) -> Submitted:
@@ -145,7 +161,7 @@ async def submit(form: AccessionForm, *, language: str, settings: Settings) -> S
             statements.verify_applicant_signature(statement, form.applicant_jwk,
                                                   form.applicant_signature)
         except statements.SignatureProblem as problem:
-            raise AccessionRefused(f"applicant_signature: {problem}.") from problem
+            raise AccessionRefused(f"{problem}.", field="applicant_signature") from problem
     digest = statements.digest(statement)
     lookup = _email_lookup(form.contact_email)
     public_id = secrets.token_urlsafe(12)
@@ -160,7 +176,7 @@ async def submit(form: AccessionForm, *, language: str, settings: Settings) -> S
                 "confirmation link, including the spam folder, or ask for a new link."), 409)
         rows = await Accession.insert(Accession(
             public_id=public_id,
-            version=(await principles.version_row_id(version.version_id)),
+            version=version.row_id,
             status=S.pending_confirmation,
             email_lookup=lookup,
             application=_seal(json.dumps({**form.model_dump(mode="json"), "language": language}),
@@ -173,12 +189,10 @@ async def submit(form: AccessionForm, *, language: str, settings: Settings) -> S
             submitted_at=now,
             confirmation_sent_at=now,
         ))
-        token = await _new_link(rows[0]["id"], LinkPurpose.confirm,
-                                timedelta(hours=settings.confirmation_link_hours), now)
-        await mail.queue(form.contact_email, "accession_confirm", language=language, context={
+        await _send_confirmation(rows[0]["id"], to=form.contact_email, language=language,
+                                 settings=settings, now=now, context={
             "name": form.representative_name, "public_name": form.public_name,
-            "version": version.version_id, "hours": settings.confirmation_link_hours,
-            "url": f"{settings.base_url}/accede/confirm/{token}", "statement_sha256": digest})
+            "version": version.version_id, "statement_sha256": digest})
         await audit.record(EventTag.accession_application_submitted, actor=audit.ANONYMOUS,
                            subject=f"accession:{public_id}",
                            details={"version": version.version_id,
@@ -207,28 +221,39 @@ async def resend_confirmation(email: str, *, settings: Settings) -> None:
         await AccessionLink.update({AccessionLink.expires_at: now}).where(
             (AccessionLink.accession == row["id"]) & (AccessionLink.purpose == LinkPurpose.confirm)
             & AccessionLink.used_at.is_null())
-        token = await _new_link(row["id"], LinkPurpose.confirm,
-                                timedelta(hours=settings.confirmation_link_hours), now)
         await Accession.update({Accession.confirmation_sent_at: now}).where(
             _ACCESSION == row["id"])
-        version = await principles.get_version(application["version"]) if application.get(
-            "version") else await principles.version_in_force()
-        await mail.queue(application["contact_email"], "accession_confirm",
-                         language=application.get("language", "en"), context={
-                             "name": application["representative_name"],
-                             "public_name": application["public_name"],
-                             "version": version.version_id if version else "",
-                             "hours": settings.confirmation_link_hours,
-                             "url": f"{settings.base_url}/accede/confirm/{token}",
-                             "statement_sha256": row["statement_hash"]})
+        statement = json.loads(_open(row["statement"], "statement"))
+        await _send_confirmation(row["id"], to=application["contact_email"],
+                                 language=application["language"], settings=settings,
+                                 now=now, context={
+            "name": application["representative_name"],
+            "public_name": application["public_name"],
+            "version": statement["principles"]["version"],
+            "statement_sha256": row["statement_hash"]})
         await audit.record(EventTag.accession_confirmation_resent, actor=audit.ANONYMOUS,
                            subject=f"accession:{row['public_id']}")
 
 
+# What a person holding a link that no longer works is told, by purpose and reason.
+LINK_REFUSALS = {
+    (LinkPurpose.confirm, "unknown"): N_("This link is not valid. Check that it was copied "
+                                         "whole."),
+    (LinkPurpose.confirm, "used"): N_("This link was already used: the application is "
+                                      "confirmed."),
+    (LinkPurpose.confirm, "expired"): N_("This link has expired. Submit the application "
+                                         "again to get a new one."),
+    (LinkPurpose.receipt, "unknown"): N_("This link is not valid. Check that it was copied "
+                                         "whole."),
+    (LinkPurpose.receipt, "expired"): N_("This download link has expired. The receipt is "
+                                         "still valid: keep the copy you downloaded."),
+}
+
+
 async def _usable_link(token: str, purpose: LinkPurpose, now: datetime) -> dict:
     link = (await AccessionLink.select().where(
-        (AccessionLink.token_hash == _hash(token)) & (AccessionLink.purpose == purpose)
-    ).first()) if 10 <= len(token) <= 200 else None
+        (AccessionLink.token_hash == token_hash(token)) & (AccessionLink.purpose == purpose)
+    ).first()) if 10 <= len(token) <= MAX_LENGTH else None
     reason = ("unknown" if link is None else "used" if link["used_at"] is not None
               else "expired" if link["expires_at"] <= now else None)
     if reason is None:
@@ -239,11 +264,7 @@ async def _usable_link(token: str, purpose: LinkPurpose, now: datetime) -> dict:
             await audit.record(EventTag.accession_confirmation_refused, actor=audit.ANONYMOUS,
                                subject=f"link:{link['id']}" if link else None,
                                details={"reason": reason})
-    raise AccessionRefused({
-        "unknown": N_("This link is not valid. Check that it was copied whole."),
-        "used": N_("This link was already used: the application is confirmed."),
-        "expired": N_("This link has expired. Submit the application again to get a new one."),
-    }[reason], 404 if reason == "unknown" else 410)
+    raise AccessionRefused(LINK_REFUSALS[purpose, reason], 404 if reason == "unknown" else 410)
 
 
 async def confirm(token: str, *, settings: Settings) -> Confirmed:
@@ -254,8 +275,7 @@ async def confirm(token: str, *, settings: Settings) -> Confirmed:
         taken = await AccessionLink.update({AccessionLink.used_at: now}).where(
             (_LINK == link["id"]) & AccessionLink.used_at.is_null()).returning(_LINK)
         if not taken:
-            raise AccessionRefused(N_("This link was already used: the application is "
-                                      "confirmed."), 410)
+            raise AccessionRefused(LINK_REFUSALS[LinkPurpose.confirm, "used"], 410)
         row = await Accession.select().where(_ACCESSION == link["accession"]).first()
         assert row is not None
         check_transition(row["status"], S.pending_review)

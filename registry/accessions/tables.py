@@ -36,9 +36,7 @@ class Signatory(Table, tablename="signatory"):
     listing = Varchar(length=20)
     status = Varchar(length=30, choices=AccessionStatus, index=True)
     version_id = Varchar(length=20)
-    name = Text()  # encrypted, for staff
-    # Keyed hash of the TR39 skeleton: finds look-alikes of unlisted names too.
-    skeleton_lookup = Varchar(length=64, index=True)
+    name = Text()  # encrypted, for staff (and the look-alike check, unlisted ones too)
     register_name = Varchar(length=200, null=True, default=None)
     register_legal_name = Varchar(length=300, null=True, default=None)
     register_country = Varchar(length=2, null=True, default=None)

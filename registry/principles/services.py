@@ -54,6 +54,7 @@ class TextInfo:
 
 @dataclass(frozen=True)
 class VersionInfo:
+    row_id: int
     version_id: str
     status: VersionStatus
     text_of_record: str
@@ -266,6 +267,7 @@ async def list_versions() -> list[VersionInfo]:
             content_hash=text["content_hash"]))
     versions = [
         VersionInfo(
+            row_id=row["id"],
             version_id=row["version_id"],
             status=VersionStatus(row["status"]),
             text_of_record=row["text_of_record"],
@@ -282,14 +284,6 @@ async def list_versions() -> list[VersionInfo]:
 
 async def get_version(version_id: str) -> VersionInfo | None:
     return next((v for v in await list_versions() if v.version_id == version_id), None)
-
-
-async def version_row_id(version_id: str) -> int:
-    row = await PrinciplesVersion.select(_VERSION_PK).where(
-        PrinciplesVersion.version_id == version_id).first()
-    if row is None:
-        raise LookupError(f"no version {version_id}")
-    return row["id"]
 
 
 async def version_in_force() -> VersionInfo | None:

@@ -6,7 +6,6 @@ trail. The throttle's counts live in the database, so all workers share them.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -14,6 +13,7 @@ from enum import StrEnum
 from registry import db, keys
 from registry.audit import services as audit
 from registry.audit.tags import EventTag
+from registry.keys.tokens import new_token, token_hash
 from registry.settings import Settings
 from registry.staff import passwords, totp
 from registry.staff.permissions import Permission, Role, parse_roles, permissions_of
@@ -22,7 +22,6 @@ from registry.staff.services import (
     email_lookup,
     normalise_email,
     recovery_hash,
-    token_hash,
 )
 from registry.staff.tables import (
     LoginThrottle,
@@ -158,10 +157,10 @@ async def begin_login(email: str, password: str, *, client: str | None,
         raise await _refuse(reason, staff_id=staff_id, buckets=buckets, settings=settings,
                             now=now, step="password")
     assert member is not None
-    token = secrets.token_urlsafe(32)
+    token, hashed = new_token()
     async with db.write_transaction():
         await StaffSession.insert(StaffSession(
-            staff=member["id"], token_hash=token_hash(token), stage=SessionStage.password,
+            staff=member["id"], token_hash=hashed, stage=SessionStage.password,
             created_at=now, last_seen_at=now, expires_at=now + PENDING_LOGIN))
     return token
 
@@ -172,7 +171,7 @@ async def finish_login(pending_token: str, code: str, *, client: str | None,
     session token (a new one: the pending token never becomes the session)."""
     now = _now()
     pending = await StaffSession.select().where(
-        StaffSession.token_hash == token_hash(pending_token[:200])).first()
+        StaffSession.token_hash == token_hash(pending_token)).first()
     if (pending is None or pending["stage"] != SessionStage.password
             or pending["ended_at"] is not None or pending["expires_at"] <= now):
         raise await _refuse(FailureReason.expired_step, staff_id=None,
@@ -204,7 +203,7 @@ async def finish_login(pending_token: str, code: str, *, client: str | None,
                             staff_id=member["id"], buckets=buckets, settings=settings,
                             now=now, step="code")
 
-    token = secrets.token_urlsafe(32)
+    token, hashed = new_token()
     async with db.write_transaction():
         if step is not None:
             # Compare-and-set: of two logins racing with the same code, one wins.
@@ -224,7 +223,7 @@ async def finish_login(pending_token: str, code: str, *, client: str | None,
             raise LoginRefused()
         await StaffSession.update({StaffSession.ended_at: now}).where(_SESSION == pending["id"])
         await StaffSession.insert(StaffSession(
-            staff=member["id"], token_hash=token_hash(token), stage=SessionStage.complete,
+            staff=member["id"], token_hash=hashed, stage=SessionStage.complete,
             created_at=now, last_seen_at=now,
             expires_at=now + timedelta(hours=settings.session_absolute_hours)))
         await audit.record(EventTag.staff_login_succeeded, actor=audit.staff_actor(member["id"]),
@@ -259,7 +258,7 @@ async def authenticate(token: str, *, settings: Settings) -> StaffPrincipal | No
 async def logout(token: str) -> None:
     now = _now()
     session = await StaffSession.select().where(
-        StaffSession.token_hash == token_hash(token[:200])).first()
+        StaffSession.token_hash == token_hash(token)).first()
     if session is None or session["ended_at"] is not None:
         return
     async with db.write_transaction():

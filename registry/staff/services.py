@@ -7,7 +7,6 @@ the person at the door and the precise reason to the audit trail.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 import unicodedata
@@ -17,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from registry import db, keys
 from registry.audit import services as audit
 from registry.audit.tags import EventTag
+from registry.keys.tokens import new_token, token_hash
 from registry.mail import services as mail
 from registry.settings import Settings
 from registry.staff import passwords, totp
@@ -76,10 +76,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
 def normalise_email(email: str) -> str:
     return unicodedata.normalize("NFC", email.strip()).casefold()
 
@@ -106,10 +102,10 @@ def enrolment_url(settings: Settings, token: str) -> str:
 
 
 async def _new_enrolment_link(staff_id: int, settings: Settings, now: datetime) -> str:
-    token = secrets.token_urlsafe(32)
+    token, hashed = new_token()
     await EnrolmentLink.insert(EnrolmentLink(
         staff=staff_id,
-        token_hash=token_hash(token),
+        token_hash=hashed,
         totp_secret=_encrypt(totp.new_secret(), "staff_enrolment_link.totp_secret"),
         created_at=now,
         expires_at=now + timedelta(hours=settings.enrolment_link_hours),

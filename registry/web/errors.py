@@ -15,6 +15,9 @@ from litestar.background_tasks import BackgroundTask
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Redirect, Template
 
+from registry import db
+from registry.audit import services as audit
+from registry.audit.tags import EventTag
 from registry.web.i18n import N_
 from registry.web.i18n import gettext as _
 
@@ -62,10 +65,6 @@ CSRF_FAILURE = "CSRF token verification failed"
 
 
 async def _record_csrf_refusal(path: str, method: str) -> None:
-    from registry import db
-    from registry.audit import services as audit
-    from registry.audit.tags import EventTag
-
     async with db.write_transaction():
         await audit.record(EventTag.security_csrf_refused, actor=audit.ANONYMOUS,
                            subject=path[:200], details={"method": method})

@@ -91,7 +91,7 @@ async def bulk_signatories(count: int) -> None:
             public_id=f"bulk{n:05d}", kind="organisation" if n % 2 else "individual",
             listing="public", status="active" if n % 5 else "suspended", version_id="1.0",
             name=keys.keyring().cipher.encrypt(name, purpose="signatory.name"),
-            skeleton_lookup="x" * 64, register_name=name,
+            register_name=name,
             register_country="PL" if n % 3 == 0 else "LT",
             search_key=names.spelling_key(name), acceded_at=now, created_at=now))
     await Signatory.insert(*rows)

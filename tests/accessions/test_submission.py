@@ -274,3 +274,14 @@ async def test_a_new_link_can_be_asked_for_at_most_every_ten_minutes(client, syn
     assert new.status_code == 200
     bad = await client.post("/api/v1/accessions/resend", json={"contact_email": "nope"})
     assert bad.status_code == 400
+
+
+async def test_an_expired_receipt_link_says_the_receipt_itself_still_holds(client, synced):
+    await client.post("/api/v1/accessions", json=FORM)
+    token = await _token_from_outbox(await OutboxMessage.select().first())
+    receipt_url = (await client.post("/api/v1/accessions/confirm",
+                                     json={"token": token})).json()["receipt_url"]
+    assert (await client.get(receipt_url)).status_code == 200
+    await AccessionLink.update({AccessionLink.expires_at: datetime.now(UTC)}, force=True)
+    late = await client.get(receipt_url)
+    assert late.status_code == 410 and "The receipt is still valid" in late.text

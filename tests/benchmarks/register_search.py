@@ -62,8 +62,6 @@ async def seed(settings: Settings, count: int) -> None:
             listing=listing, status=rng.choices(["active", "suspended", "lapsed"],
                                                 [90, 5, 5])[0],
             version_id="1.0", name=cipher.encrypt(name, purpose="signatory.name"),
-            skeleton_lookup=keys.keyring().lookup_hash(names.skeleton(name),
-                                                       purpose="signatory-skeleton"),
             register_name=name if listed else None,
             register_country=rng.choice(["BY", "LT", "PL", "DE", "GE"]) if public else None,
             search_key=names.spelling_key(name) if listed else None,

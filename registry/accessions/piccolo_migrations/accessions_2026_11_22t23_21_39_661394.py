@@ -561,28 +561,6 @@ async def forwards():
     manager.add_column(
         table_class_name="Signatory",
         tablename="signatory",
-        column_name="skeleton_lookup",
-        db_column_name="skeleton_lookup",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 64,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Signatory",
-        tablename="signatory",
         column_name="register_name",
         db_column_name="register_name",
         column_class_name="Varchar",
