@@ -19,7 +19,7 @@ from registry import __version__, db, keys, runtime
 from registry.accessions import purge
 from registry.accessions.controllers import AccedePages, AccessionApi
 from registry.accessions.register_controllers import RegisterPages, SignatoryApi
-from registry.accessions.staff_controllers import AccessionReviewPages
+from registry.accessions.staff_controllers import AccessionReviewPages, SignatoryPages
 from registry.keys.controllers import jwks
 from registry.mail import sender
 from registry.principles import services as principles
@@ -70,6 +70,7 @@ def create_app(settings: Settings, *, send_mail: bool = False) -> Litestar:
             AccedePages,
             AccessionApi,
             AccessionReviewPages,
+            SignatoryPages,
             RegisterPages,
             SignatoryApi,
             jwks,

@@ -70,9 +70,22 @@ def migrate() -> None:
     click.echo(report.strip() or "No migrations to apply.")
 
 
+async def _sync_principles(settings: Settings) -> principles.SyncReport:
+    """Sync the texts; a version coming into force supersedes accessions to older ones."""
+
+    from registry.accessions import lifecycle
+
+    async def supersede(version_id: str) -> str | None:
+        count = await lifecycle.supersede(version_id, settings=settings)
+        return f"{count} accession(s) to older versions superseded" if count else None
+
+    return await principles.sync(settings.principles_dir, actor=audit.operator(),
+                                 on_in_force=supersede)
+
+
 async def _prepare(settings: Settings) -> principles.SyncReport:
     await db.migrate()
-    return await principles.sync(settings.principles_dir, actor=audit.operator())
+    return await _sync_principles(settings)
 
 
 @main.command()
@@ -116,8 +129,7 @@ def principles_group() -> None:
 def principles_sync() -> None:
     """Load the version folders into the database; refuse to change a published text."""
     settings = _settings()
-    report = _run(settings, lambda: principles.sync(settings.principles_dir,
-                                                    actor=audit.operator()))
+    report = _run(settings, lambda: _sync_principles(settings))
     for line in report.lines:
         click.echo(line)
     if not report.changed:
@@ -262,7 +274,7 @@ def staff_reset(account: str) -> None:
 
 @main.group()
 def accessions() -> None:
-    """Review accessions from the command line: list, show, approve, reject."""
+    """Accessions from the command line: review applications, and what follows."""
 
 
 def _accession_call(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
@@ -301,6 +313,8 @@ def accessions_show(accession_id: str) -> None:
             click.echo(f"  {key}: {value}")
     for alike in item.look_alikes:
         click.echo(f"  LOOK-ALIKE: {alike.name} ({alike.other}, {alike.status}): {alike.why}")
+    for message in item.messages:
+        click.echo(f"  {message.author.upper()} ({message.at:%Y-%m-%d %H:%M}): {message.body}")
 
 
 @accessions.command(name="approve")
@@ -326,6 +340,107 @@ def accessions_reject(accession_id: str, reason: str) -> None:
     _accession_call(settings, lambda: review.reject(accession_id, reason,
                                                     actor=audit.operator(), settings=settings))
     click.echo(f"Rejected {accession_id}.")
+
+
+@accessions.command(name="ask")
+@click.argument("accession_id")
+@click.option("--question", required=True, help="Sent to the applicant, who answers "
+              "through a link.")
+def accessions_ask(accession_id: str, question: str) -> None:
+    """Ask the applicant for more information before deciding."""
+    from registry.accessions import review
+
+    settings = _settings()
+    _accession_call(settings, lambda: review.ask(accession_id, question,
+                                                 actor=audit.operator(), settings=settings))
+    click.echo(f"Asked the applicant of {accession_id}; it waits for the answer.")
+
+
+@accessions.command(name="deadlines")
+def accessions_deadlines() -> None:
+    """Carry out every deadline that has come (`registry serve` does so daily):
+    supersession, lapse, withdrawals after their cooling-off, ends of suspensions,
+    re-affirmation reminders."""
+    from registry.accessions import lifecycle
+
+    settings = _settings()
+    report = _accession_call(settings, lambda: lifecycle.run_deadlines(settings))
+    click.echo(f"Done: {report}.")
+
+
+@accessions.command(name="persecuted")
+@click.argument("signatory_id")
+@click.option("--off", is_flag=True, help="Lift the mark (paused deadlines move on).")
+def accessions_persecuted(signatory_id: str, off: bool) -> None:
+    """Mark a signatory as persecuted: its deadlines pause, and no status of theirs
+    changes to their detriment without a decision of the ethics panel."""
+    from registry.accessions import lifecycle
+
+    settings = _settings()
+    _accession_call(settings, lambda: lifecycle.mark_persecuted(
+        signatory_id, not off, actor=audit.operator()))
+    click.echo(f"Signatory {signatory_id}: persecuted mark {'lifted' if off else 'set'}.")
+
+
+_DECISION = click.option("--decision", required=True,
+                         help="The ethics panel's decision (its reference).")
+
+
+@accessions.command(name="suspend")
+@click.argument("signatory_id")
+@click.option("--until", "until", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="The day the suspension ends (YYYY-MM-DD, UTC).")
+@_DECISION
+def accessions_suspend(signatory_id: str, until: Any, decision: str) -> None:
+    """Suspend an accession by decision of the ethics panel."""
+    from datetime import UTC
+
+    from registry.accessions import lifecycle
+
+    settings = _settings()
+    _accession_call(settings, lambda: lifecycle.suspend(
+        signatory_id, until=until.replace(tzinfo=UTC), decision=decision,
+        actor=audit.operator(), settings=settings))
+    click.echo(f"Signatory {signatory_id}: suspended until {until:%Y-%m-%d}.")
+
+
+@accessions.command(name="revoke")
+@click.argument("signatory_id")
+@_DECISION
+def accessions_revoke(signatory_id: str, decision: str) -> None:
+    """Revoke an accession (expulsion) by decision of the ethics panel."""
+    from registry.accessions import lifecycle
+
+    settings = _settings()
+    _accession_call(settings, lambda: lifecycle.revoke(
+        signatory_id, decision=decision, actor=audit.operator(), settings=settings))
+    click.echo(f"Signatory {signatory_id}: revoked.")
+
+
+@accessions.command(name="reinstate")
+@click.argument("signatory_id")
+@_DECISION
+def accessions_reinstate(signatory_id: str, decision: str) -> None:
+    """End a suspension early by decision of the ethics panel."""
+    from registry.accessions import lifecycle
+
+    settings = _settings()
+    _accession_call(settings, lambda: lifecycle.reinstate(
+        signatory_id, decision=decision, actor=audit.operator(), settings=settings))
+    click.echo(f"Signatory {signatory_id}: active again.")
+
+
+@accessions.command(name="complete-withdrawal")
+@click.argument("signatory_id")
+@_DECISION
+def accessions_complete_withdrawal(signatory_id: str, decision: str) -> None:
+    """Let a persecuted signatory's held withdrawal take effect, by decision of the panel."""
+    from registry.accessions import lifecycle
+
+    settings = _settings()
+    _accession_call(settings, lambda: lifecycle.complete_withdrawal(
+        signatory_id, decision=decision, actor=audit.operator(), settings=settings))
+    click.echo(f"Signatory {signatory_id}: withdrawn.")
 
 
 @main.command(name="purge")

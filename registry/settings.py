@@ -57,6 +57,21 @@ class Settings(BaseSettings):
     confirmation_link_hours: int = Field(default=48, ge=1, le=30 * 24)
     purge_unconfirmed_days: int = Field(default=7, ge=1, le=3650)
     purge_rejected_days: int = Field(default=90, ge=1, le=3650)
+    question_answer_days: int = Field(
+        default=30, ge=1, le=365, description="How long an applicant's link to answer the "
+        "secretariat's question stays valid.")
+    reaffirm_reminder_days: int = Field(
+        default=30, ge=1, le=180, description="The re-affirmation reminder goes out this many "
+        "days before the year is over.")
+    reaffirm_grace_days: int = Field(
+        default=30, ge=0, le=365, description="An accession not re-affirmed this many days "
+        "after its year is over lapses.")
+    withdrawal_cooling_off_days: int = Field(
+        default=14, ge=1, le=365, description="A withdrawal takes effect after this many days; "
+        "until then the signatory can cancel it.")
+    supersede_grace_days: int = Field(
+        default=180, ge=0, le=3650, description="When a new version comes into force, "
+        "accessions to the old one stay valid this many days.")
 
     smtp_url: str = Field(
         default="", description="smtp://, smtp+starttls:// or smtps://[user:password@]host"

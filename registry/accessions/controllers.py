@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import Controller, Response, get, post
@@ -12,24 +13,81 @@ from litestar.params import Body, Parameter
 from litestar.response import Template
 from pydantic import ValidationError
 
-from registry.accessions import services
+from registry.accessions import lifecycle, review, services
 from registry.accessions import statement as statements
 from registry.accessions.schemas import (
     AccessionAccepted,
     AccessionForm,
+    AnswerRequest,
     ConfirmRequest,
     ConfirmResult,
     Kind,
     Listing,
+    ReaccessionAnswers,
     RegistrationStatus,
+    RenewRequest,
     ResendRequest,
+    SignatoryState,
+    TokenRequest,
     country_codes,
 )
 from registry.principles import services as principles
 from registry.web import i18n
+from registry.web.i18n import N_
 from registry.web.i18n import gettext as _
 
 NO_STORE = CacheControlHeader(no_store=True)
+TOKEN = Annotated[str, Parameter(max_length=300)]
+FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
+
+
+@dataclass(frozen=True)
+class LinkAction:
+    """A page behind a mailed link: what it does, its one button, what it says after."""
+
+    title: str
+    explain: str
+    button: str
+    done: str
+
+
+LINK_ACTIONS = {
+    "reaffirm": LinkAction(
+        N_("Re-affirm the accession"),
+        N_("Press the button to re-affirm the accession to the Principles for another year."),
+        N_("Re-affirm"),
+        N_("Thank you: the accession is re-affirmed. The next re-affirmation is due on "
+           "%(due)s.")),
+    "withdraw": LinkAction(
+        N_("Withdraw the accession"),
+        N_("Withdrawing takes effect %(days)s days after you press the button. Until then the "
+           "register shows \"withdrawal pending\", and a link in the mail we send lets you "
+           "cancel it, also if you were made to withdraw against your will."),
+        N_("Withdraw"),
+        N_("The withdrawal takes effect on %(effective)s. A link to cancel it is on its way "
+           "to the contact e-mail address.")),
+    "cancel-withdrawal": LinkAction(
+        N_("Cancel the withdrawal"),
+        N_("Press the button to cancel the pending withdrawal: the accession continues as "
+           "before."),
+        N_("Cancel the withdrawal"),
+        N_("The withdrawal is cancelled; the accession continues as before.")),
+}
+
+
+def _state(holder: lifecycle.Holder) -> SignatoryState:
+    s = holder.signatory
+    return SignatoryState(
+        signatory=s["public_id"], status=s["status"], version=s["version_id"],
+        reaffirm_due=s["reaffirm_due"].date() if s["reaffirm_due"] else None,
+        withdrawal_effective_at=s["withdrawal_effective_at"].date()
+        if s["withdrawal_effective_at"] else None)
+
+
+def _link_page(name: str, token: str, *, done: bool = False, **values: Any) -> Template:
+    return Template("accede/link_action.html", context={
+        "action": LINK_ACTIONS[name], "path": f"/accede/{name}/{token}", "done": done,
+        "values": values})
 
 
 def _refused(refusal: services.AccessionRefused) -> HTTPException:
@@ -126,6 +184,122 @@ class AccedePages(Controller):
             raise _refused(refusal) from refusal
         return Template("accede/confirmed.html", context={"confirmed": confirmed})
 
+    @get("/answer/{token:str}")
+    async def answer_form(self, token: TOKEN) -> Template:
+        try:
+            public_name, question = await review.question(token)
+        except services.AccessionRefused as refusal:
+            raise _refused(refusal) from refusal
+        return Template("accede/answer.html", context={
+            "token": token, "public_name": public_name, "question": question, "done": False,
+            "error": None, "answer": ""})
+
+    @post("/answer/{token:str}")
+    async def answer(self, token: TOKEN, data: Annotated[dict[str, Any], FORM]) -> Template:
+        text = str(data.get("answer", ""))[:5000]
+        try:
+            await review.answer(token, text)
+        except services.AccessionRefused as refusal:
+            if refusal.status != 400:
+                raise _refused(refusal) from refusal
+            public_name, question = await review.question(token)
+            return Template("accede/answer.html", status_code=400, context={
+                "token": token, "public_name": public_name, "question": question,
+                "done": False, "error": _(refusal.message), "answer": text})
+        return Template("accede/answer.html", context={"done": True})
+
+    @get("/reaffirm/{token:str}")
+    async def reaffirm_page(self, token: TOKEN) -> Template:
+        return _link_page("reaffirm", token)
+
+    @post("/reaffirm/{token:str}")
+    async def reaffirm(self, token: TOKEN, state: State) -> Template:
+        try:
+            holder = await lifecycle.reaffirm(token, settings=state.settings)
+        except services.AccessionRefused as refusal:
+            raise _refused(refusal) from refusal
+        return _link_page("reaffirm", token, done=True,
+                          due=_state(holder).reaffirm_due or "")
+
+    @get("/withdraw")
+    async def withdraw_request_form(self, state: State) -> Template:
+        return Template("accede/withdraw_request.html", context={
+            "done": False, "error": None, "days": state.settings.withdrawal_cooling_off_days})
+
+    @post("/withdraw")
+    async def withdraw_request(self, state: State,
+                               data: Annotated[dict[str, Any], FORM]) -> Template:
+        try:
+            request = ResendRequest.model_validate(
+                {"contact_email": data.get("contact_email", "")})
+        except ValidationError as error:
+            return Template("accede/withdraw_request.html", status_code=400, context={
+                "done": False, "error": _field_errors(error).get("contact_email"),
+                "days": state.settings.withdrawal_cooling_off_days})
+        await lifecycle.ask_withdrawal(request.contact_email, settings=state.settings)
+        return Template("accede/withdraw_request.html", context={
+            "done": True, "answer": _(lifecycle.ASK_WITHDRAWAL_ANSWER)})
+
+    @get("/withdraw/{token:str}")
+    async def withdraw_page(self, token: TOKEN, state: State) -> Template:
+        return _link_page("withdraw", token, days=state.settings.withdrawal_cooling_off_days)
+
+    @post("/withdraw/{token:str}")
+    async def withdraw(self, token: TOKEN, state: State) -> Template:
+        try:
+            holder = await lifecycle.withdraw(token, settings=state.settings)
+        except services.AccessionRefused as refusal:
+            raise _refused(refusal) from refusal
+        return _link_page("withdraw", token, done=True,
+                          effective=_state(holder).withdrawal_effective_at or "")
+
+    @get("/cancel-withdrawal/{token:str}")
+    async def cancel_withdrawal_page(self, token: TOKEN) -> Template:
+        return _link_page("cancel-withdrawal", token)
+
+    @post("/cancel-withdrawal/{token:str}")
+    async def cancel_withdrawal(self, token: TOKEN, state: State) -> Template:
+        try:
+            await lifecycle.cancel_withdrawal(token, settings=state.settings)
+        except services.AccessionRefused as refusal:
+            raise _refused(refusal) from refusal
+        return _link_page("cancel-withdrawal", token, done=True)
+
+    async def _renew_page(self, token: str, values: dict[str, Any], errors: dict[str, str],
+                          status_code: int = 200) -> Template:
+        try:
+            holder, in_force = await lifecycle.reaccession_form(token)
+        except services.AccessionRefused as refusal:
+            raise _refused(refusal) from refusal
+        shown = values or {k: holder.application.get(k) for k in (
+            "representative_name", "representative_role", "head_in_party_body",
+            "other_interests")}
+        return Template("accede/renew.html", status_code=status_code, context={
+            "token": token, "in_force": in_force, "old_version": holder.signatory["version_id"],
+            "public_name": holder.application["public_name"], "values": shown,
+            "errors": errors})
+
+    @get("/renew/{token:str}")
+    async def renew_form(self, token: TOKEN) -> Template:
+        return await self._renew_page(token, {}, {})
+
+    @post("/renew/{token:str}")
+    async def renew(self, token: TOKEN, state: State,
+                    data: Annotated[dict[str, Any], FORM]) -> Template:
+        values = {k: v for k, v in _form_data(data).items()
+                  if k in ReaccessionAnswers.model_fields}
+        try:
+            answers = ReaccessionAnswers.model_validate(values)
+            confirmed = await lifecycle.reaccede(token, answers, settings=state.settings)
+        except ValidationError as error:
+            return await self._renew_page(token, values, _field_errors(error), 400)
+        except services.AccessionRefused as refusal:
+            if refusal.status != 400:
+                raise _refused(refusal) from refusal
+            return await self._renew_page(token, values, {
+                refusal.field or "form": _(refusal.message)}, 400)
+        return Template("accede/renewed.html", context={"confirmed": confirmed})
+
     @get("/receipt/{token:str}")
     async def receipt(self, token: Annotated[str, Parameter(max_length=300)]) -> Response:
         try:
@@ -183,5 +357,65 @@ class AccessionApi(Controller):
         except services.AccessionRefused as refusal:
             raise _refused(refusal) from refusal
         return ConfirmResult(id=confirmed.public_id, status="pending_review",
+                             receipt=confirmed.receipt,
+                             receipt_url=f"/accede/receipt/{confirmed.receipt_token}")
+
+    @post("/answer", status_code=200)
+    async def answer(self, data: Annotated[AnswerRequest, Body()]) -> dict[str, str]:
+        """Answer the secretariat's question about an application (token from the mail)."""
+        try:
+            await review.answer(data.token, data.answer)
+        except services.AccessionRefused as refusal:
+            raise _refused(refusal) from refusal
+        return {"status": "pending_review",
+                "detail": _("Thank you. Your answer is with the secretariat, and the review "
+                            "of the application continues.")}
+
+    @post("/reaffirm", status_code=200)
+    async def reaffirm(self, data: Annotated[TokenRequest, Body()],
+                       state: State) -> SignatoryState:
+        """Re-affirm an accession for another year (token from the reminder)."""
+        try:
+            return _state(await lifecycle.reaffirm(data.token, settings=state.settings))
+        except services.AccessionRefused as refusal:
+            raise _refused(refusal) from refusal
+
+    @post("/withdrawal", status_code=202)
+    async def ask_withdrawal(self, data: Annotated[ResendRequest, Body()],
+                             state: State) -> dict[str, str]:
+        """Ask for a link to withdraw: it goes to the contact address, if an accession
+        with it is in the register. The answer is the same either way."""
+        await lifecycle.ask_withdrawal(data.contact_email, settings=state.settings)
+        return {"detail": _(lifecycle.ASK_WITHDRAWAL_ANSWER)}
+
+    @post("/withdraw", status_code=200)
+    async def withdraw(self, data: Annotated[TokenRequest, Body()],
+                       state: State) -> SignatoryState:
+        """Confirm a withdrawal (token from the mail): it takes effect after the cooling-off
+        period, and can be cancelled until then."""
+        try:
+            return _state(await lifecycle.withdraw(data.token, settings=state.settings))
+        except services.AccessionRefused as refusal:
+            raise _refused(refusal) from refusal
+
+    @post("/cancel-withdrawal", status_code=200)
+    async def cancel_withdrawal(self, data: Annotated[TokenRequest, Body()],
+                                state: State) -> SignatoryState:
+        """Cancel a pending withdrawal (token from the mail)."""
+        try:
+            return _state(await lifecycle.cancel_withdrawal(data.token,
+                                                            settings=state.settings))
+        except services.AccessionRefused as refusal:
+            raise _refused(refusal) from refusal
+
+    @post("/renew", status_code=201)
+    async def renew(self, data: Annotated[RenewRequest, Body()],
+                    state: State) -> ConfirmResult:
+        """Accede to the version now in force (token from the invitation mail)."""
+        try:
+            confirmed = await lifecycle.reaccede(data.token, data, settings=state.settings)
+        except services.AccessionRefused as refusal:
+            raise _refused(refusal) from refusal
+        return ConfirmResult(id=confirmed.public_id, status="active",
                              receipt=confirmed.receipt,
                              receipt_url=f"/accede/receipt/{confirmed.receipt_token}")

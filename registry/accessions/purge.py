@@ -11,7 +11,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from registry import db
-from registry.accessions.tables import Accession, AccessionLink, AccessionStatus
+from registry.accessions.tables import (
+    Accession,
+    AccessionLink,
+    AccessionMessage,
+    AccessionStatus,
+)
 from registry.audit import services as audit
 from registry.audit.tags import EventTag
 from registry.settings import Settings
@@ -43,6 +48,7 @@ async def purge(settings: Settings, *, actor: audit.Actor,
         doomed = unconfirmed + rejected
         if doomed:
             await AccessionLink.delete().where(AccessionLink.accession.is_in(doomed))
+            await AccessionMessage.delete().where(AccessionMessage.accession.is_in(doomed))
             await Accession.delete().where(pk.is_in(doomed))
             await audit.record(EventTag.accession_applications_purged, actor=actor,
                                details={"unconfirmed": len(unconfirmed),
@@ -51,6 +57,10 @@ async def purge(settings: Settings, *, actor: audit.Actor,
 
 
 async def run_daily(settings: Settings, stop: asyncio.Event) -> None:
+    """Inside `registry serve`: the purge and every deadline that has come, once a day
+    (the first pass at start)."""
+    from registry.accessions import lifecycle
+
     while not stop.is_set():
         try:
             report = await purge(settings, actor=audit.SYSTEM)
@@ -59,5 +69,9 @@ async def run_daily(settings: Settings, stop: asyncio.Event) -> None:
                          report.unconfirmed, report.rejected)
         except Exception:
             log.exception("purge: the daily pass failed")
+        try:
+            log.info("deadlines: %s", await lifecycle.run_deadlines(settings))
+        except Exception:
+            log.exception("deadlines: the daily pass failed")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=DAY)

@@ -14,12 +14,34 @@ from typing import Any
 
 from registry.accessions import names
 from registry.accessions.schemas import Listing
-from registry.accessions.tables import Signatory
+from registry.accessions.tables import Signatory, SignatoryEvent
 from registry.web.i18n import N_
 
 PAGE = 50
 PUBLIC_STATUSES = ("active", "suspended", "revoked", "withdrawn", "lapsed", "superseded")
+# Words for the public; the persecuted mark never appears among them.
+STATUS_WORDS = {
+    "active": N_("active"), "suspended": N_("suspended"), "revoked": N_("revoked"),
+    "withdrawn": N_("withdrawn"), "lapsed": N_("lapsed"),
+    "superseded": N_("superseded (a new version is in force)"),
+}
+EVENT_WORDS = {
+    "accepted": N_("accession accepted"), "reaffirmed": N_("re-affirmed"),
+    "withdrawal_requested": N_("withdrawal requested"),
+    "withdrawal_cancelled": N_("withdrawal cancelled"), "withdrawn": N_("withdrawn"),
+    "lapsed": N_("lapsed"), "superseded": N_("superseded by a new version"),
+    "reacceded": N_("acceded to the new version"), "suspended": N_("suspended"),
+    "revoked": N_("revoked"), "reinstated": N_("reinstated"),
+}
 _ID = Signatory._meta.primary_key
+
+
+@dataclass(frozen=True)
+class Event:
+    event: str
+    status: str
+    version: str
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -36,6 +58,8 @@ class Entry:
     city: str | None = None
     website: str | None = None
     declarations: dict[str, Any] | None = None
+    withdrawal_pending: bool = False
+    history: list[Event] | None = None
 
 
 @dataclass(frozen=True)
@@ -44,7 +68,7 @@ class Page:
     next_cursor: str | None
 
 
-def _entry(row: dict) -> Entry:
+def _entry(row: dict, history: list[Event] | None = None) -> Entry:
     public = row["listing"] == Listing.public
     return Entry(
         id=row["public_id"], name=row["register_name"], listing=row["listing"],
@@ -53,7 +77,9 @@ def _entry(row: dict) -> Entry:
         legal_name=row["register_legal_name"], country=row["register_country"],
         city=row["register_city"], website=row["register_website"],
         declarations=json.loads(row["register_declarations"])
-        if row["register_declarations"] else None)
+        if row["register_declarations"] else None,
+        withdrawal_pending=row["withdrawal_effective_at"] is not None
+        and row["status"] != "withdrawn", history=history)
 
 
 def _cursor(row: dict) -> str:
@@ -105,7 +131,13 @@ async def search(*, text: str = "", kind: str | None = None, status: str | None 
 
 
 async def find(public_id: str) -> Entry | None:
-    row = await Signatory.select().where(
+    """One listed signatory with its status history."""
+    row = await Signatory.select(_ID.as_alias("id"), *Signatory.all_columns()).where(
         (Signatory.public_id == public_id[:40]) & Signatory.register_name.is_not_null()
         & Signatory.status.is_in(list(PUBLIC_STATUSES))).first()
-    return _entry(row) if row else None
+    if row is None:
+        return None
+    history = [Event(e["event"], e["status"], e["version_id"], e["at"])
+               for e in await SignatoryEvent.select().where(
+                   SignatoryEvent.signatory == row["id"]).order_by(SignatoryEvent.at)]
+    return _entry(row, history)

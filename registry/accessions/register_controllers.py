@@ -20,6 +20,13 @@ Filter = Annotated[str | None, QueryParameter(max_length=40)]
 Cursor = Annotated[str | None, QueryParameter(max_length=200)]
 
 
+class EventOut(BaseModel):
+    event: str
+    status: str
+    version: str
+    at: datetime
+
+
 class SignatoryOut(BaseModel):
     id: str
     name: str
@@ -33,6 +40,8 @@ class SignatoryOut(BaseModel):
     city: str | None = None
     website: str | None = None
     declarations: dict[str, Any] | None = None
+    withdrawal_pending: bool = False
+    history: list[EventOut] | None = None
     url: str
 
 
@@ -42,7 +51,9 @@ class SignatoryPage(BaseModel):
 
 
 def _out(entry: register.Entry) -> SignatoryOut:
-    return SignatoryOut(**entry.__dict__, url=f"/register/{entry.id}")
+    values = {**entry.__dict__, "history": [EventOut(**e.__dict__) for e in entry.history]
+              if entry.history is not None else None}
+    return SignatoryOut(**values, url=f"/register/{entry.id}")
 
 
 async def _search(q: str, kind: str | None, status: str | None, country: str | None,
@@ -72,7 +83,8 @@ class RegisterPages(Controller):
             "page": page, "q": q, "filters": {"kind": kind or "", "status": status or "",
                                               "country": country or "",
                                               "version": version or ""},
-            "kinds": list(Kind), "statuses": register.PUBLIC_STATUSES})
+            "kinds": list(Kind), "statuses": register.PUBLIC_STATUSES,
+            "status_words": register.STATUS_WORDS})
 
     @get("/{signatory_id:str}")
     async def signatory(self, signatory_id: Annotated[str, Parameter(max_length=200)]
@@ -80,7 +92,9 @@ class RegisterPages(Controller):
         entry = await register.find(signatory_id)
         if entry is None:
             raise _not_found()
-        return Template("register/signatory.html", context={"entry": entry})
+        return Template("register/signatory.html", context={
+            "entry": entry, "status_words": register.STATUS_WORDS,
+            "event_words": register.EVENT_WORDS})
 
 
 class SignatoryApi(Controller):

@@ -9,20 +9,35 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from registry import db, keys
-from registry.accessions import names
+from registry.accessions import names, notices
 from registry.accessions.schemas import Listing
-from registry.accessions.services import AccessionRefused, S, check_transition
-from registry.accessions.tables import Accession, Signatory
+from registry.accessions.services import (
+    AccessionRefused,
+    S,
+    check_transition,
+    new_link,
+    take_link,
+    usable_link,
+)
+from registry.accessions.tables import (
+    Accession,
+    AccessionMessage,
+    LinkPurpose,
+    Signatory,
+    SignatoryEvent,
+)
 from registry.audit import services as audit
 from registry.audit.tags import EventTag
 from registry.mail import services as mail
 from registry.settings import Settings
+from registry.web.i18n import N_
 
 _ACCESSION = Accession._meta.primary_key
+YEAR = timedelta(days=365)
 
 
 @dataclass(frozen=True)
@@ -34,6 +49,13 @@ class LookAlike:
 
 
 @dataclass(frozen=True)
+class Message:
+    author: str  # "secretariat" or "applicant"
+    body: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class ReviewItem:
     public_id: str
     status: str
@@ -42,6 +64,7 @@ class ReviewItem:
     version_id: str
     application: dict[str, Any]
     look_alikes: list[LookAlike]
+    messages: list[Message]
 
     @property
     def principle_14_flag(self) -> bool:
@@ -75,7 +98,8 @@ async def _known_names() -> list[_Known]:
              for name in [_open(row["name"], "signatory.name")]]
     for row in await Accession.select(Accession.public_id, Accession.status,
                                       Accession.application).where(
-            Accession.status.is_in([S.pending_confirmation, S.pending_review])):
+            Accession.status.is_in([S.pending_confirmation, S.pending_review,
+                                    S.information_requested])):
         application = _application(row)
         known.append(_Known(_names_of(application), application["public_name"],
                             f"accession:{row['public_id']}", row["status"]))
@@ -98,13 +122,20 @@ def _look_alikes(application: dict[str, Any], own: str, known: list[_Known]) -> 
     return found
 
 
-def _item(row: dict, known: list[_Known]) -> ReviewItem:
+def _item(row: dict, known: list[_Known], messages: list[Message]) -> ReviewItem:
     application = _application(row)
     return ReviewItem(
         public_id=row["public_id"], status=row["status"], submitted_at=row["submitted_at"],
         confirmed_at=row["confirmed_at"], version_id=row["version_id"],
         application=application,
-        look_alikes=_look_alikes(application, f"accession:{row['public_id']}", known))
+        look_alikes=_look_alikes(application, f"accession:{row['public_id']}", known),
+        messages=messages)
+
+
+async def _messages(accession_id: int) -> list[Message]:
+    return [Message(row["author"], _open(row["body"], "accession_message.body"), row["at"])
+            for row in await AccessionMessage.select().where(
+                AccessionMessage.accession == accession_id).order_by(AccessionMessage.at)]
 
 
 def _with_version() -> Any:
@@ -114,11 +145,12 @@ def _with_version() -> Any:
 
 
 async def queue() -> list[ReviewItem]:
-    """Confirmed applications waiting for a decision, oldest first."""
-    rows = await _with_version().where(Accession.status == S.pending_review).order_by(
-        Accession.confirmed_at)
+    """Confirmed applications waiting for a decision (or for the applicant's answer),
+    oldest first."""
+    rows = await _with_version().where(Accession.status.is_in(
+        [S.pending_review, S.information_requested])).order_by(Accession.confirmed_at)
     known = await _known_names() if rows else []
-    return [_item(row, known) for row in rows]
+    return [_item(row, known, []) for row in rows]
 
 
 async def _row(public_id: str) -> dict:
@@ -129,10 +161,11 @@ async def _row(public_id: str) -> dict:
 
 
 async def find(public_id: str) -> ReviewItem:
-    return _item(await _row(public_id), await _known_names())
+    row = await _row(public_id)
+    return _item(row, await _known_names(), await _messages(row["id"]))
 
 
-def _projection(application: dict[str, Any], listing: Listing) -> dict[str, Any]:
+def projection(application: dict[str, Any], listing: Listing) -> dict[str, Any]:
     """What the register may show, by listing: public shows the public facts, a
     pseudonym shows only the chosen name, unlisted shows nothing."""
     if listing == Listing.unlisted:
@@ -175,7 +208,11 @@ async def approve(public_id: str, *, actor: audit.Actor, settings: Settings) -> 
             status=S.active, version_id=row["version_id"],
             name=keys.keyring().cipher.encrypt(application["public_name"],
                                                purpose="signatory.name"),
-            acceded_at=now, created_at=now, **_projection(application, listing)))
+            acceded_at=now, created_at=now, reaffirm_due=now + YEAR,
+            **projection(application, listing)))
+        await SignatoryEvent.insert(SignatoryEvent(
+            signatory=inserted[0]["id"], event="accepted", status=S.active,
+            version_id=row["version_id"], at=now))
         await Accession.update({Accession.status: S.active, Accession.decided_at: now,
                                 Accession.signatory: inserted[0]["id"]}).where(
             _ACCESSION == row["id"])
@@ -212,3 +249,67 @@ async def reject(public_id: str, reason: str, *, actor: audit.Actor, settings: S
                          language=application.get("language", "en"), context={
                              "name": application["representative_name"],
                              "public_name": application["public_name"], "reason": reason})
+
+
+def _text(value: str, what: str) -> str:
+    value = value.replace("\r\n", "\n").strip()
+    if not 5 <= len(value) <= 4000:
+        raise AccessionRefused(f"Write the {what} (5 to 4000 characters).", field=what)
+    return value
+
+
+async def ask(public_id: str, question: str, *, actor: audit.Actor, settings: Settings) -> None:
+    """Ask the applicant for more information; they answer through a link, and the
+    application returns to the queue."""
+    now = datetime.now(UTC)
+    async with db.write_transaction():
+        await db.serialise(f"accession:{public_id}")
+        row, application = await _decide(public_id, S.information_requested)
+        question = _text(question, "question")
+        await Accession.update({Accession.status: S.information_requested}).where(
+            _ACCESSION == row["id"])
+        await AccessionMessage.insert(AccessionMessage(
+            accession=row["id"], author="secretariat", at=now,
+            body=keys.keyring().cipher.encrypt(question, purpose="accession_message.body")))
+        token = await new_link(row["id"], LinkPurpose.answer,
+                               timedelta(days=settings.question_answer_days), now)
+        await audit.record(EventTag.accession_information_requested, actor=actor,
+                           subject=f"accession:{public_id}")
+        await notices.send("question", to=application["contact_email"],
+                           language=application.get("language", "en"),
+                           url=f"{settings.base_url}/accede/answer/{token}", quote=question,
+                           name=application["representative_name"],
+                           public_name=application["public_name"],
+                           days=settings.question_answer_days)
+
+
+async def question(token: str) -> tuple[str, str]:
+    """What the answer link shows: (the applicant's public name, the last question)."""
+    link = await usable_link(token, LinkPurpose.answer, datetime.now(UTC))
+    row = await Accession.select().where(_ACCESSION == link["accession"]).first()
+    assert row is not None
+    asked = [m for m in await _messages(row["id"]) if m.author == "secretariat"]
+    return _application(row)["public_name"], asked[-1].body
+
+
+async def answer(token: str, text: str) -> None:
+    """The applicant's answer: kept encrypted, and the application goes back to review."""
+    text = _text(text, "answer")
+    now = datetime.now(UTC)
+    link = await usable_link(token, LinkPurpose.answer, now)
+    async with db.write_transaction():
+        row = await Accession.select().where(_ACCESSION == link["accession"]).first()
+        assert row is not None
+        await db.serialise(f"accession:{row['public_id']}")
+        if row["status"] != S.information_requested:
+            raise AccessionRefused(N_("This application is no longer waiting for an answer."),
+                                   409)
+        await take_link(link, now)
+        check_transition(row["status"], S.pending_review)
+        await Accession.update({Accession.status: S.pending_review}).where(
+            _ACCESSION == row["id"])
+        await AccessionMessage.insert(AccessionMessage(
+            accession=row["id"], author="applicant", at=now,
+            body=keys.keyring().cipher.encrypt(text, purpose="accession_message.body")))
+        await audit.record(EventTag.accession_information_answered, actor=audit.ANONYMOUS,
+                           subject=f"accession:{row['public_id']}")

@@ -124,6 +124,46 @@ class AccessionForm(BaseModel):
         return self
 
 
+Token = Annotated[str, Field(min_length=10, max_length=200)]
+
+
+class ReaccessionAnswers(BaseModel):
+    """What acceding to a new version asks again: who signs, and the declarations (the
+    rest of the application carries over)."""
+
+    model_config = ConfigDict(extra="forbid", str_max_length=5000)
+
+    representative_name: Name
+    representative_role: OptionalName = ""
+    head_in_party_body: bool
+    other_interests: Annotated[str, Field(max_length=2000)] = ""
+    signature_name: Name
+    consent: Literal[True]
+
+
+class RenewRequest(ReaccessionAnswers):
+    token: Token = Field(description="From the invitation mail.")
+
+
+class TokenRequest(BaseModel):
+    token: Token = Field(description="From the mail.")
+
+
+class AnswerRequest(BaseModel):
+    token: Token = Field(description="From the mail with the question.")
+    answer: Annotated[str, Field(max_length=4000)]
+
+
+class SignatoryState(BaseModel):
+    """Where an accession stands, for whoever holds one of its links."""
+
+    signatory: str
+    status: str
+    version: str
+    reaffirm_due: datetime.date | None
+    withdrawal_effective_at: datetime.date | None
+
+
 class AccessionAccepted(BaseModel):
     id: str
     status: str
@@ -136,7 +176,7 @@ class ResendRequest(BaseModel):
 
 
 class ConfirmRequest(BaseModel):
-    token: Annotated[str, Field(min_length=10, max_length=200)]
+    token: Token
 
 
 class ConfirmResult(BaseModel):

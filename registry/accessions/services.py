@@ -29,11 +29,12 @@ S = AccessionStatus
 # Which status an accession may move to from each status. One table, read by every move.
 TRANSITIONS: dict[AccessionStatus, frozenset[AccessionStatus]] = {
     S.pending_confirmation: frozenset({S.pending_review}),
-    S.pending_review: frozenset({S.active, S.rejected}),
+    S.pending_review: frozenset({S.active, S.rejected, S.information_requested}),
+    S.information_requested: frozenset({S.pending_review, S.rejected}),
     S.active: frozenset({S.withdrawn, S.suspended, S.revoked, S.lapsed, S.superseded}),
     S.suspended: frozenset({S.active, S.revoked}),
-    S.superseded: frozenset({S.active, S.lapsed, S.withdrawn}),
-    S.lapsed: frozenset({S.active}),
+    S.superseded: frozenset({S.active, S.lapsed, S.withdrawn, S.suspended, S.revoked}),
+    S.lapsed: frozenset({S.active, S.withdrawn, S.revoked}),
     S.rejected: frozenset(),
     S.withdrawn: frozenset(),
     S.revoked: frozenset(),
@@ -89,15 +90,15 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _seal(value: str, column: str) -> str:
+def seal(value: str, column: str) -> str:
     return keys.keyring().cipher.encrypt(value, purpose=f"accession.{column}")
 
 
-def _open(value: str, column: str) -> str:
+def open_field(value: str, column: str) -> str:
     return keys.keyring().cipher.decrypt(value, purpose=f"accession.{column}")
 
 
-def _email_lookup(email: str) -> str:
+def email_lookup(email: str) -> str:
     return keys.keyring().lookup_hash(email.casefold(), purpose="accession-email")
 
 
@@ -130,20 +131,11 @@ async def preview(form: AccessionForm) -> dict[str, Any]:
                             on=_statement_date(form, _now()))
 
 
-async def _new_link(accession_id: int, purpose: LinkPurpose, lifetime: timedelta,
-                    now: datetime) -> str:
-    token, hashed = new_token()
-    await AccessionLink.insert(AccessionLink(
-        accession=accession_id, purpose=purpose, token_hash=hashed, created_at=now,
-        expires_at=now + lifetime))
-    return token
-
-
 async def _send_confirmation(accession_id: int, *, to: str, language: str,
                              context: dict[str, Any], settings: Settings,
                              now: datetime) -> None:
     """A new confirmation link, mailed (inside the caller's transaction)."""
-    token = await _new_link(accession_id, LinkPurpose.confirm,
+    token = await new_link(accession_id, LinkPurpose.confirm,
                             timedelta(hours=settings.confirmation_link_hours), now)
     await mail.queue(to, "accession_confirm", language=language, context={
         **context, "hours": settings.confirmation_link_hours,
@@ -163,7 +155,7 @@ async def submit(form: AccessionForm, *, language: str, settings: Settings) -> S
         except statements.SignatureProblem as problem:
             raise AccessionRefused(f"{problem}.", field="applicant_signature") from problem
     digest = statements.digest(statement)
-    lookup = _email_lookup(form.contact_email)
+    lookup = email_lookup(form.contact_email)
     public_id = secrets.token_urlsafe(12)
     async with db.write_transaction():
         await db.serialise(f"accessions:submit:{lookup}")
@@ -179,11 +171,11 @@ async def submit(form: AccessionForm, *, language: str, settings: Settings) -> S
             version=version.row_id,
             status=S.pending_confirmation,
             email_lookup=lookup,
-            application=_seal(json.dumps({**form.model_dump(mode="json"), "language": language}),
+            application=seal(json.dumps({**form.model_dump(mode="json"), "language": language}),
                               "application"),
-            statement=_seal(statements.canonical(statement).decode("utf-8"), "statement"),
+            statement=seal(statements.canonical(statement).decode("utf-8"), "statement"),
             statement_hash=digest,
-            applicant_signature=_seal(json.dumps({
+            applicant_signature=seal(json.dumps({
                 "jwk": form.applicant_jwk, "jws": form.applicant_signature}), "applicant_signature")
             if form.applicant_jwk else None,
             submitted_at=now,
@@ -208,7 +200,7 @@ async def resend_confirmation(email: str, *, settings: Settings) -> None:
     """A new confirmation link for an unconfirmed application. Says the same thing
     whether or not one exists, so that nobody learns who applied."""
     now = _now()
-    lookup = _email_lookup(email.strip())
+    lookup = email_lookup(email.strip())
     async with db.write_transaction():
         await db.serialise(f"accessions:submit:{lookup}")
         row = await Accession.select().where(
@@ -217,13 +209,13 @@ async def resend_confirmation(email: str, *, settings: Settings) -> None:
         ).order_by(Accession.submitted_at, ascending=False).first()
         if row is None or now - row["confirmation_sent_at"] < RESEND_AFTER:
             return
-        application = json.loads(_open(row["application"], "application"))
+        application = json.loads(open_field(row["application"], "application"))
         await AccessionLink.update({AccessionLink.expires_at: now}).where(
             (AccessionLink.accession == row["id"]) & (AccessionLink.purpose == LinkPurpose.confirm)
             & AccessionLink.used_at.is_null())
         await Accession.update({Accession.confirmation_sent_at: now}).where(
             _ACCESSION == row["id"])
-        statement = json.loads(_open(row["statement"], "statement"))
+        statement = json.loads(open_field(row["statement"], "statement"))
         await _send_confirmation(row["id"], to=application["contact_email"],
                                  language=application["language"], settings=settings,
                                  now=now, context={
@@ -235,22 +227,33 @@ async def resend_confirmation(email: str, *, settings: Settings) -> None:
                            subject=f"accession:{row['public_id']}")
 
 
-# What a person holding a link that no longer works is told, by purpose and reason.
+# What a person holding a link that no longer works is told: by reason, and for some
+# purposes in words of their own.
+_LINK_REASONS = {
+    "unknown": N_("This link is not valid. Check that it was copied whole."),
+    "used": N_("This link was already used."),
+    "expired": N_("This link has expired."),
+}
 LINK_REFUSALS = {
-    (LinkPurpose.confirm, "unknown"): N_("This link is not valid. Check that it was copied "
-                                         "whole."),
     (LinkPurpose.confirm, "used"): N_("This link was already used: the application is "
                                       "confirmed."),
     (LinkPurpose.confirm, "expired"): N_("This link has expired. Submit the application "
                                          "again to get a new one."),
-    (LinkPurpose.receipt, "unknown"): N_("This link is not valid. Check that it was copied "
-                                         "whole."),
     (LinkPurpose.receipt, "expired"): N_("This download link has expired. The receipt is "
                                          "still valid: keep the copy you downloaded."),
+    (LinkPurpose.withdraw, "expired"): N_("This link has expired. Ask for a new one if you "
+                                          "still want to withdraw."),
 }
 
 
-async def _usable_link(token: str, purpose: LinkPurpose, now: datetime) -> dict:
+def link_refusal(purpose: LinkPurpose, reason: str) -> AccessionRefused:
+    return AccessionRefused(LINK_REFUSALS.get((purpose, reason), _LINK_REASONS[reason]),
+                            404 if reason == "unknown" else 410)
+
+
+async def usable_link(token: str, purpose: LinkPurpose, now: datetime) -> dict:
+    """The link this token opens, if it is still good; otherwise a refusal in words. Every
+    refused link that changes something is audited (without the token)."""
     link = (await AccessionLink.select().where(
         (AccessionLink.token_hash == token_hash(token)) & (AccessionLink.purpose == purpose)
     ).first()) if 10 <= len(token) <= MAX_LENGTH else None
@@ -259,44 +262,65 @@ async def _usable_link(token: str, purpose: LinkPurpose, now: datetime) -> dict:
     if reason is None:
         assert link is not None
         return link
-    if purpose == LinkPurpose.confirm:
+    if purpose != LinkPurpose.receipt:
+        tag = (EventTag.accession_confirmation_refused if purpose == LinkPurpose.confirm
+               else EventTag.accession_link_refused)
         async with db.write_transaction():
-            await audit.record(EventTag.accession_confirmation_refused, actor=audit.ANONYMOUS,
+            await audit.record(tag, actor=audit.ANONYMOUS,
                                subject=f"link:{link['id']}" if link else None,
-                               details={"reason": reason})
-    raise AccessionRefused(LINK_REFUSALS[purpose, reason], 404 if reason == "unknown" else 410)
+                               details={"reason": reason, "purpose": purpose.value})
+    raise link_refusal(purpose, reason)
+
+
+async def take_link(link: dict, now: datetime) -> None:
+    """Use a one-time link, inside the caller's transaction: only one request can."""
+    taken = await AccessionLink.update({AccessionLink.used_at: now}).where(
+        (_LINK == link["id"]) & AccessionLink.used_at.is_null()).returning(_LINK)
+    if not taken:
+        raise link_refusal(LinkPurpose(link["purpose"]), "used")
+
+
+async def new_link(accession_id: int, purpose: LinkPurpose, lifetime: timedelta,
+                   now: datetime) -> str:
+    token, hashed = new_token()
+    await AccessionLink.insert(AccessionLink(
+        accession=accession_id, purpose=purpose, token_hash=hashed, created_at=now,
+        expires_at=now + lifetime))
+    return token
+
+
+def countersign(row: dict, statement: dict[str, Any], *, confirmed_at: datetime) -> str:
+    """The registry's signature over an accession's statement: the receipt."""
+    applicant = (json.loads(open_field(row["applicant_signature"], "applicant_signature"))
+                 if row["applicant_signature"] else None)
+    return signing.sign(keys.keyring().signing, {
+        "type": "accession-receipt",
+        "accession": row["public_id"],
+        "statement": statement,
+        "statement_sha256": row["statement_hash"],
+        "submitted_at": row["submitted_at"].isoformat(),
+        "confirmed_at": confirmed_at.isoformat(),
+        **({"applicant_signature": applicant} if applicant else {}),
+    }, typ=RECEIPT_TYPE)
 
 
 async def confirm(token: str, *, settings: Settings) -> Confirmed:
     """Proof of control of the e-mail address; the registry countersigns the statement."""
     now = _now()
-    link = await _usable_link(token, LinkPurpose.confirm, now)
+    link = await usable_link(token, LinkPurpose.confirm, now)
     async with db.write_transaction():
-        taken = await AccessionLink.update({AccessionLink.used_at: now}).where(
-            (_LINK == link["id"]) & AccessionLink.used_at.is_null()).returning(_LINK)
-        if not taken:
-            raise AccessionRefused(LINK_REFUSALS[LinkPurpose.confirm, "used"], 410)
+        await take_link(link, now)
         row = await Accession.select().where(_ACCESSION == link["accession"]).first()
         assert row is not None
         check_transition(row["status"], S.pending_review)
-        statement = json.loads(_open(row["statement"], "statement"))
-        applicant = (json.loads(_open(row["applicant_signature"], "applicant_signature"))
-                     if row["applicant_signature"] else None)
-        receipt = signing.sign(keys.keyring().signing, {
-            "type": "accession-receipt",
-            "accession": row["public_id"],
-            "statement": statement,
-            "statement_sha256": row["statement_hash"],
-            "submitted_at": row["submitted_at"].isoformat(),
-            "confirmed_at": now.isoformat(),
-            **({"applicant_signature": applicant} if applicant else {}),
-        }, typ=RECEIPT_TYPE)
+        statement = json.loads(open_field(row["statement"], "statement"))
+        receipt = countersign(row, statement, confirmed_at=now)
         await Accession.update({
             Accession.status: S.pending_review, Accession.confirmed_at: now,
-            Accession.receipt: _seal(receipt, "receipt"),
+            Accession.receipt: seal(receipt, "receipt"),
         }).where(_ACCESSION == row["id"])
-        receipt_token = await _new_link(row["id"], LinkPurpose.receipt,
-                                        timedelta(days=RECEIPT_LINK_DAYS), now)
+        receipt_token = await new_link(row["id"], LinkPurpose.receipt,
+                                       timedelta(days=RECEIPT_LINK_DAYS), now)
         await audit.record(EventTag.accession_application_confirmed, actor=audit.ANONYMOUS,
                            subject=f"accession:{row['public_id']}")
     return Confirmed(public_id=row["public_id"], receipt=receipt, receipt_token=receipt_token)
@@ -304,8 +328,8 @@ async def confirm(token: str, *, settings: Settings) -> Confirmed:
 
 async def receipt(token: str) -> tuple[str, str]:
     """The countersigned receipt, for whoever holds the receipt link: (accession, JWS)."""
-    link = await _usable_link(token, LinkPurpose.receipt, _now())
+    link = await usable_link(token, LinkPurpose.receipt, _now())
     row = await Accession.select(Accession.public_id, Accession.receipt).where(
         _ACCESSION == link["accession"]).first()
     assert row is not None and row["receipt"] is not None
-    return row["public_id"], _open(row["receipt"], "receipt")
+    return row["public_id"], open_field(row["receipt"], "receipt")

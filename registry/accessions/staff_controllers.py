@@ -1,8 +1,11 @@
-"""The secretariat's review pages: the queue, one application, accept or reject."""
+"""Staff pages: the secretariat's review (queue, one application, accept, reject, ask),
+and the signatories (the persecuted mark; decisions of the ethics panel)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import CacheControlHeader, State
@@ -12,9 +15,10 @@ from litestar.params import Body, Parameter
 from litestar.response import Redirect, Template
 from pydantic import BaseModel, Field
 
-from registry.accessions import review
+from registry.accessions import lifecycle, review
 from registry.accessions.services import AccessionRefused
-from registry.audit.services import staff_actor
+from registry.accessions.tables import Signatory, SignatoryEvent
+from registry.audit.services import Actor, staff_actor
 from registry.staff.guards import current_staff
 from registry.staff.permissions import Permission
 
@@ -22,8 +26,33 @@ REVIEW = {"permission": Permission.accessions_applications_review}
 ID = Annotated[str, Parameter(max_length=40)]
 
 
+VIEW = {"permission": Permission.accessions_signatories_view}
+MARK = {"permission": Permission.accessions_signatories_mark}
+DECIDE = {"permission": Permission.accessions_signatories_decide}
+URL_FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
+
+
 class RejectForm(BaseModel):
     reason: str = Field(default="", max_length=4000)
+
+
+class AskForm(BaseModel):
+    question: str = Field(default="", max_length=5000)
+
+
+class PersecutedForm(BaseModel):
+    persecuted: str = Field(default="", max_length=3)
+
+
+class DecisionForm(BaseModel):
+    decision: str = Field(default="", max_length=400)
+    until: date | None = None
+
+
+def _actor(request: Request) -> Actor:
+    staff = current_staff(request)
+    assert staff is not None, "the guard lets only staff in"
+    return staff_actor(staff.id)
 
 
 def _refused(refusal: AccessionRefused) -> HTTPException:
@@ -71,3 +100,91 @@ class AccessionReviewPages(Controller):
             return Template("staff/accessions/detail.html", status_code=400, context={
                 "item": await review.find(public_id), "error": str(refusal)})
         return Redirect("/staff/accessions", status_code=303)
+
+    @post("/{public_id:str}/ask", opt=REVIEW)
+    async def ask(self, public_id: ID, request: Request, state: State,
+                  data: Annotated[AskForm, URL_FORM]) -> Template | Redirect:
+        try:
+            await review.ask(public_id, data.question, actor=_actor(request),
+                             settings=state.settings)
+        except AccessionRefused as refusal:
+            if refusal.status != 400:
+                raise _refused(refusal) from refusal
+            return Template("staff/accessions/detail.html", status_code=400, context={
+                "item": await review.find(public_id), "error": str(refusal)})
+        return Redirect(f"/staff/accessions/{public_id}", status_code=303)
+
+
+async def _signatory_page(request: Request, public_id: str, error: str | None = None,
+                          status_code: int = 200) -> Template:
+    try:
+        view = await lifecycle.staff_find(public_id)
+    except AccessionRefused as refusal:
+        raise _refused(refusal) from refusal
+    signatory = await Signatory.select(Signatory._meta.primary_key.as_alias("id")).where(
+        Signatory.public_id == view.public_id).first()
+    assert signatory is not None
+    events = await SignatoryEvent.select().where(
+        SignatoryEvent.signatory == signatory["id"]).order_by(SignatoryEvent.at)
+    return Template("staff/signatories/detail.html", status_code=status_code, context={
+        "view": view, "events": events, "error": error, "staff": current_staff(request)})
+
+
+class SignatoryPages(Controller):
+    path = "/staff/signatories"
+    include_in_schema = False
+    cache_control = CacheControlHeader(no_store=True)
+
+    @get("/", opt=VIEW)
+    async def index(self) -> Template:
+        return Template("staff/signatories/index.html",
+                        context={"views": await lifecycle.staff_list()})
+
+    @get("/{public_id:str}", opt=VIEW)
+    async def detail(self, public_id: ID, request: Request) -> Template:
+        return await _signatory_page(request, public_id)
+
+    async def _act(self, request: Request, public_id: str,
+                   work: Callable[[], Awaitable[Any]]) -> Template | Redirect:
+        try:
+            await work()
+        except AccessionRefused as refusal:
+            if refusal.status not in (400, 409):
+                raise _refused(refusal) from refusal
+            return await _signatory_page(request, public_id, str(refusal), refusal.status)
+        return Redirect(f"/staff/signatories/{public_id}", status_code=303)
+
+    @post("/{public_id:str}/persecuted", opt=MARK)
+    async def persecuted(self, public_id: ID, request: Request,
+                         data: Annotated[PersecutedForm, URL_FORM]) -> Template | Redirect:
+        return await self._act(request, public_id, lambda: lifecycle.mark_persecuted(
+            public_id, data.persecuted == "yes", actor=_actor(request)))
+
+    @post("/{public_id:str}/suspend", opt=DECIDE)
+    async def suspend(self, public_id: ID, request: Request, state: State,
+                      data: Annotated[DecisionForm, URL_FORM]) -> Template | Redirect:
+        if data.until is None:
+            return await _signatory_page(request, public_id,
+                                         "until: give the day the suspension ends.", 400)
+        until = datetime.combine(data.until, datetime.min.time(), tzinfo=UTC)
+        return await self._act(request, public_id, lambda: lifecycle.suspend(
+            public_id, until=until, decision=data.decision, actor=_actor(request),
+            settings=state.settings))
+
+    @post("/{public_id:str}/revoke", opt=DECIDE)
+    async def revoke(self, public_id: ID, request: Request, state: State,
+                     data: Annotated[DecisionForm, URL_FORM]) -> Template | Redirect:
+        return await self._act(request, public_id, lambda: lifecycle.revoke(
+            public_id, decision=data.decision, actor=_actor(request), settings=state.settings))
+
+    @post("/{public_id:str}/reinstate", opt=DECIDE)
+    async def reinstate(self, public_id: ID, request: Request, state: State,
+                        data: Annotated[DecisionForm, URL_FORM]) -> Template | Redirect:
+        return await self._act(request, public_id, lambda: lifecycle.reinstate(
+            public_id, decision=data.decision, actor=_actor(request), settings=state.settings))
+
+    @post("/{public_id:str}/complete-withdrawal", opt=DECIDE)
+    async def complete_withdrawal(self, public_id: ID, request: Request, state: State,
+                                  data: Annotated[DecisionForm, URL_FORM]) -> Template | Redirect:
+        return await self._act(request, public_id, lambda: lifecycle.complete_withdrawal(
+            public_id, decision=data.decision, actor=_actor(request), settings=state.settings))

@@ -17,6 +17,7 @@ from registry.principles.tables import PrinciplesVersion
 class AccessionStatus(StrEnum):
     pending_confirmation = "pending_confirmation"
     pending_review = "pending_review"
+    information_requested = "information_requested"
     active = "active"
     rejected = "rejected"
     withdrawn = "withdrawn"
@@ -46,6 +47,23 @@ class Signatory(Table, tablename="signatory"):
     search_key = Text(null=True, default=None)  # spelling keys of listed names
     acceded_at = Timestamptz()
     created_at = Timestamptz()
+    # Deadlines (see lifecycle.py). While persecuted_since is set they are paused.
+    reaffirm_due = Timestamptz(null=True, default=None)  # a year after the last affirmation
+    reminded_at = Timestamptz(null=True, default=None)  # the re-affirmation reminder of this year
+    grace_until = Timestamptz(null=True, default=None)  # superseded: valid until then
+    withdrawal_effective_at = Timestamptz(null=True, default=None)  # "withdrawal pending"
+    suspended_until = Timestamptz(null=True, default=None)
+    persecuted_since = Timestamptz(null=True, default=None)  # staff only, never public
+
+
+class SignatoryEvent(Table, tablename="signatory_event"):
+    """The status history of a signatory, as its register page shows it (when listed)."""
+
+    signatory = ForeignKey(Signatory, on_delete=OnDelete.restrict, null=False, index=True)
+    event = Varchar(length=40)
+    status = Varchar(length=30, choices=AccessionStatus)  # the status after the event
+    version_id = Varchar(length=20)
+    at = Timestamptz()
 
 
 class Accession(Table, tablename="accession"):
@@ -70,9 +88,23 @@ class Accession(Table, tablename="accession"):
     decision_reason = Text(null=True, default=None)  # encrypted
 
 
+class AccessionMessage(Table, tablename="accession_message"):
+    """The secretariat's questions about an application and the applicant's answers."""
+
+    accession = ForeignKey(Accession, on_delete=OnDelete.restrict, null=False, index=True)
+    author = Varchar(length=20)  # "secretariat" or "applicant"
+    body = Text()  # encrypted
+    at = Timestamptz()
+
+
 class LinkPurpose(StrEnum):
     confirm = "confirm"
     receipt = "receipt"
+    answer = "answer"  # answer the secretariat's question
+    reaffirm = "reaffirm"
+    withdraw = "withdraw"
+    cancel_withdrawal = "cancel_withdrawal"
+    reaccede = "reaccede"  # accede to the version now in force
 
 
 class AccessionLink(Table, tablename="accession_link"):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from piccolo.table import Table
 
 from registry import db, keys
-from registry.accessions.tables import Accession, Signatory
+from registry.accessions.tables import Accession, AccessionMessage, Signatory
 from registry.audit import services as audit
 from registry.audit.tags import EventTag
 from registry.keys.store import load_data_keys, write_private
@@ -34,6 +34,7 @@ ENCRYPTED_COLUMNS: list[tuple[type[Table], str]] = [
     (Accession, "applicant_signature"),
     (Accession, "receipt"),
     (Accession, "decision_reason"),
+    (AccessionMessage, "body"),
     (Signatory, "name"),
 ]
 BATCH = 200

@@ -7,6 +7,7 @@ line with them, once, idempotently, and refuses to alter a published text.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -120,8 +121,12 @@ def _check_published(source: VersionSource, row: dict, stored: dict[str, dict]) 
             )
 
 
-async def sync(source_dir: Path, *, actor: audit.Actor) -> SyncReport:
-    """Bring the database in line with the version folders, or refuse and change nothing."""
+async def sync(source_dir: Path, *, actor: audit.Actor,
+               on_in_force: Callable[[str], Awaitable[str | None]] | None = None) -> SyncReport:
+    """Bring the database in line with the version folders, or refuse and change nothing.
+
+    `on_in_force(version_id)` runs in the same transaction when a version comes into
+    force (accessions to the old one become superseded); what it returns is reported."""
     sources = load_all(source_dir)
     on_disk = {source.version_id for source in sources}
     now = datetime.now(UTC)
@@ -173,6 +178,11 @@ async def sync(source_dir: Path, *, actor: audit.Actor) -> SyncReport:
             lines[source.version_id] += await _write_version(
                 source, versions.get(source.version_id), stored.get(source.version_id, {}), now,
                 actor=actor)
+            before = versions.get(source.version_id)
+            if (on_in_force and source.status == VersionStatus.in_force
+                    and (before is None or before["status"] != VersionStatus.in_force)
+                    and (said := await on_in_force(source.version_id))):
+                lines[source.version_id].append(f"{source.version_id}: {said}")
     changed = any(lines.values())
     return SyncReport(
         lines=[line for version_id, said in lines.items()

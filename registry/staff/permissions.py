@@ -19,13 +19,22 @@ class Permission(StrEnum):
     staff_accounts_view = "staff:accounts:view"
     audit_events_read = "audit:events:read"
     accessions_applications_review = "accessions:applications:review"
+    accessions_signatories_view = "accessions:signatories:view"
+    accessions_signatories_mark = "accessions:signatories:mark"  # the persecuted mark
+    accessions_signatories_decide = "accessions:signatories:decide"  # panel decisions
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.secretariat: frozenset({Permission.staff_home_view,
-                                 Permission.accessions_applications_review}),
-    Role.panel_member: frozenset({Permission.staff_home_view}),
-    Role.panel_chair: frozenset({Permission.staff_home_view}),
+                                 Permission.accessions_applications_review,
+                                 Permission.accessions_signatories_view,
+                                 Permission.accessions_signatories_mark}),
+    Role.panel_member: frozenset({Permission.staff_home_view,
+                                  Permission.accessions_signatories_view,
+                                  Permission.accessions_signatories_decide}),
+    Role.panel_chair: frozenset({Permission.staff_home_view,
+                                 Permission.accessions_signatories_view,
+                                 Permission.accessions_signatories_decide}),
     Role.admin: frozenset({
         Permission.staff_home_view,
         Permission.staff_accounts_view,
