@@ -158,8 +158,9 @@ async def _move(h: Holder, wanted: AccessionStatus, *, event: str, tag: EventTag
 async def _notify(h: Holder, notice: str, *, url: str | None = None, **values: Any) -> None:
     a = h.application
     await notices.send(notice, to=a["contact_email"], language=a.get("language", "en"),
-                       url=url, name=a["representative_name"], public_name=a["public_name"],
-                       version=h.signatory["version_id"], **values)
+                       url=url, **{"name": a["representative_name"],
+                                   "public_name": a["public_name"],
+                                   "version": h.signatory["version_id"], **values})
 
 
 async def _locked(public_id: str) -> Holder:
