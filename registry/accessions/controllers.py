@@ -151,7 +151,8 @@ class AccedePages(Controller):
         except services.AccessionRefused as refusal:
             return Template("accede/form.html", status_code=refusal.status, context=await
                             _form_context(values, {refusal.field or "form": _(refusal.message)}))
-        return Template("accede/submitted.html", context={"submitted": submitted})
+        return Template("accede/submitted.html", context={
+            "submitted": submitted, "hours": state.settings.confirmation_link_hours})
 
     @get("/resend")
     async def resend_form(self) -> Template:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -52,6 +51,7 @@ from registry.accessions.tables import (
 )
 from registry.audit import services as audit
 from registry.audit.tags import EventTag
+from registry.keys import tokens
 from registry.principles import services as principles
 from registry.settings import Settings
 from registry.web.i18n import N_
@@ -366,7 +366,7 @@ async def reaccede(token: str, answers: ReaccessionAnswers, *,
     statement = statements.build(form, version=in_force.version_id,
                                  version_hash=in_force.content_hash, on=now.date())
     digest = statements.digest(statement)
-    public_id = secrets.token_urlsafe(12)
+    public_id = tokens.public_id(12)
     async with db.write_transaction():
         h = await _locked(h.public_id)
         check_transition(h.status, S.active)

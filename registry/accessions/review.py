@@ -7,7 +7,6 @@ look-alike organisations and government-organised NGOs are meant to be stopped.
 from __future__ import annotations
 
 import json
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,6 +31,7 @@ from registry.accessions.tables import (
 )
 from registry.audit import services as audit
 from registry.audit.tags import EventTag
+from registry.keys import tokens
 from registry.mail import services as mail
 from registry.settings import Settings
 from registry.web.i18n import N_
@@ -202,7 +202,7 @@ async def approve(public_id: str, *, actor: audit.Actor, settings: Settings) -> 
         await db.serialise(f"accession:{public_id}")
         row, application = await _decide(public_id, S.active)
         listing = Listing(application["listing"])
-        signatory_id = secrets.token_urlsafe(9)
+        signatory_id = tokens.public_id(9)
         inserted = await Signatory.insert(Signatory(
             public_id=signatory_id, kind=application["kind"], listing=listing.value,
             status=S.active, version_id=row["version_id"],

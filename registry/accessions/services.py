@@ -7,7 +7,6 @@ transaction, with its audit event and its mail.
 from __future__ import annotations
 
 import json
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -18,7 +17,7 @@ from registry.accessions.schemas import AccessionForm
 from registry.accessions.tables import Accession, AccessionLink, AccessionStatus, LinkPurpose
 from registry.audit import services as audit
 from registry.audit.tags import EventTag
-from registry.keys import signing
+from registry.keys import signing, tokens
 from registry.keys.tokens import MAX_LENGTH, new_token, token_hash
 from registry.mail import services as mail
 from registry.principles import services as principles
@@ -156,7 +155,7 @@ async def submit(form: AccessionForm, *, language: str, settings: Settings) -> S
             raise AccessionRefused(f"{problem}.", field="applicant_signature") from problem
     digest = statements.digest(statement)
     lookup = email_lookup(form.contact_email)
-    public_id = secrets.token_urlsafe(12)
+    public_id = tokens.public_id(12)
     async with db.write_transaction():
         await db.serialise(f"accessions:submit:{lookup}")
         if await Accession.exists().where(

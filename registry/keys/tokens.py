@@ -18,3 +18,12 @@ def new_token() -> tuple[str, str]:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token[:MAX_LENGTH].encode("utf-8")).hexdigest()
+
+
+def public_id(nbytes: int) -> str:
+    """A random public identifier (accession, signatory, badge): URL-safe, and never
+    starting with "-", which a command line would take for an option."""
+    while True:
+        candidate = secrets.token_urlsafe(nbytes)
+        if candidate[0].isalnum():
+            return candidate
