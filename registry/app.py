@@ -20,7 +20,7 @@ from registry.accessions import purge
 from registry.accessions.controllers import AccedePages, AccessionApi
 from registry.accessions.register_controllers import RegisterPages, SignatoryApi
 from registry.accessions.staff_controllers import AccessionReviewPages, SignatoryPages
-from registry.keys.controllers import jwks
+from registry.badges.controllers import VerifyApi, VerifyPages, badge_image, jwks, status_list
 from registry.mail import sender
 from registry.principles import services as principles
 from registry.principles.controllers import PrinciplesApi, PrinciplesPages
@@ -74,6 +74,10 @@ def create_app(settings: Settings, *, send_mail: bool = False) -> Litestar:
             RegisterPages,
             SignatoryApi,
             jwks,
+            badge_image,
+            status_list,
+            VerifyApi,
+            VerifyPages,
             create_static_files_router(
                 path="/static",
                 directories=[PACKAGE_DIR / "web" / "static"],
@@ -91,7 +95,10 @@ def create_app(settings: Settings, *, send_mail: bool = False) -> Litestar:
             cookie_samesite="lax",
             # The public JSON API takes no cookie credentials, so it needs no CSRF token;
             # the staff API does, and keeps it. Static files set no cookie.
-            exclude=[r"^/api/v1/(?!staff/)", r"^/static/", r"^/healthz$", r"^/readyz$"],
+            # Badges, status lists and keys are embedded and fetched by other sites: no
+            # cookie there either.
+            exclude=[r"^/api/v1/(?!staff/)", r"^/static/", r"^/healthz$", r"^/readyz$",
+                     r"^/badges/", r"^/status/", r"^/\.well-known/"],
         ),
         before_send=[add_security_headers],
         exception_handlers=errors.EXCEPTION_HANDLERS,  # type: ignore[arg-type]

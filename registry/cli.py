@@ -378,7 +378,7 @@ def accessions_persecuted(signatory_id: str, off: bool) -> None:
 
     settings = _settings()
     _accession_call(settings, lambda: lifecycle.mark_persecuted(
-        signatory_id, not off, actor=audit.operator()))
+        signatory_id, not off, actor=audit.operator(), settings=settings))
     click.echo(f"Signatory {signatory_id}: persecuted mark {'lifted' if off else 'set'}.")
 
 

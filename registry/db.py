@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import fcntl
 import hashlib
 import io
@@ -16,7 +17,6 @@ import os
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import asyncpg
@@ -96,12 +96,41 @@ def engine() -> Engine:
     return _engine
 
 
-def write_transaction() -> Any:
-    """One transaction for a change; on SQLite it holds the write lock from the start."""
+_after_commit: contextvars.ContextVar[list[Callable[[], None]] | None] = contextvars.ContextVar(
+    "after_commit", default=None)
+
+
+@contextlib.asynccontextmanager
+async def write_transaction() -> AsyncIterator[None]:
+    """One transaction for a change; on SQLite it holds the write lock from the start.
+    Nested inside another, it joins it. What `after_commit` registered runs once the
+    outermost one has committed (and not at all if it rolls back)."""
     current = engine()
-    if isinstance(current, SQLiteEngine):
-        return current.transaction(transaction_type=TransactionType.immediate)
-    return current.transaction()
+    pending = _after_commit.get()
+    transaction = (current.transaction(transaction_type=TransactionType.immediate)
+                   if isinstance(current, SQLiteEngine) else current.transaction())
+    if pending is not None:  # joining the outer transaction
+        async with transaction:
+            yield
+        return
+    callbacks: list[Callable[[], None]] = []
+    token = _after_commit.set(callbacks)
+    try:
+        async with transaction:
+            yield
+    finally:
+        _after_commit.reset(token)
+    for callback in callbacks:
+        callback()
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run `callback` after the current write transaction commits (at once outside one)."""
+    pending = _after_commit.get()
+    if pending is None:
+        callback()
+    elif callback not in pending:
+        pending.append(callback)
 
 
 async def serialise(name: str) -> None:

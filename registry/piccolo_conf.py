@@ -17,5 +17,6 @@ APP_REGISTRY = AppRegistry(
         "registry.staff.piccolo_app",
         "registry.mail.piccolo_app",
         "registry.accessions.piccolo_app",
+        "registry.badges.piccolo_app",
     ]
 )

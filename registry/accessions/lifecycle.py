@@ -51,6 +51,7 @@ from registry.accessions.tables import (
 )
 from registry.audit import services as audit
 from registry.audit.tags import EventTag
+from registry.badges import services as badges
 from registry.keys import tokens
 from registry.principles import services as principles
 from registry.settings import Settings
@@ -130,10 +131,10 @@ async def _holder_for_link(link: dict) -> Holder:
 
 
 async def _record(h: Holder, event: str, *, tag: EventTag, actor: audit.Actor, now: datetime,
-                  status: AccessionStatus | None = None, details: dict | None = None,
-                  **fields: Any) -> None:
+                  settings: Settings, status: AccessionStatus | None = None,
+                  details: dict | None = None, **fields: Any) -> None:
     """Write a step of the signatory's history: its new fields, the public event, the
-    audit event. Inside the caller's transaction."""
+    audit event, and its badge brought in line. Inside the caller's transaction."""
     status = status or h.status
     changes = {getattr(Signatory, name): value for name, value in fields.items()}
     await Signatory.update({Signatory.status: status, **changes}).where(
@@ -143,16 +144,17 @@ async def _record(h: Holder, event: str, *, tag: EventTag, actor: audit.Actor, n
         version_id=fields.get("version_id", h.signatory["version_id"]), at=now))
     await audit.record(tag, actor=actor, subject=f"signatory:{h.public_id}",
                        details={"status": status.value, **(details or {})})
+    await badges.refresh(h.signatory["id"], settings=settings, now=now)
 
 
 async def _move(h: Holder, wanted: AccessionStatus, *, event: str, tag: EventTag,
-                actor: audit.Actor, now: datetime, details: dict | None = None,
-                **fields: Any) -> None:
+                actor: audit.Actor, now: datetime, settings: Settings,
+                details: dict | None = None, **fields: Any) -> None:
     """A change of status: the one way any signatory's status changes after acceptance."""
     check_transition(h.status, wanted)
     await Accession.update({Accession.status: wanted}).where(_ACCESSION == h.accession["id"])
-    await _record(h, event, tag=tag, actor=actor, now=now, status=wanted, details=details,
-                  **fields)
+    await _record(h, event, tag=tag, actor=actor, now=now, settings=settings, status=wanted,
+                  details=details, **fields)
 
 
 async def _notify(h: Holder, notice: str, *, url: str | None = None, **values: Any) -> None:
@@ -210,10 +212,11 @@ async def reaffirm(token: str, *, settings: Settings) -> Holder:
         due = due + YEAR if h.status == S.active and due and due + YEAR > now else now + YEAR
         fields: dict[str, Any] = {"reaffirm_due": due, "reminded_at": None}
         if h.status == S.lapsed:
-            await _move(h, S.active, event="reaffirmed", now=now, actor=audit.ANONYMOUS,
+            await _move(h, S.active, event="reaffirmed", now=now, settings=settings,
+                        actor=audit.ANONYMOUS,
                         tag=EventTag.accession_reaffirmation_recorded, **fields)
         else:
-            await _record(h, "reaffirmed", now=now, actor=audit.ANONYMOUS,
+            await _record(h, "reaffirmed", now=now, settings=settings, actor=audit.ANONYMOUS,
                           tag=EventTag.accession_reaffirmation_recorded, **fields)
         await _notify(h, "reaffirmed", due=_day(due))
     return await holder(h.public_id)
@@ -269,7 +272,7 @@ async def withdraw(token: str, *, settings: Settings) -> Holder:
         effective = now + timedelta(days=settings.withdrawal_cooling_off_days)
         cancel = await new_link(h.accession["id"], LinkPurpose.cancel_withdrawal,
                                 effective - now + CANCEL_LINK, now)
-        await _record(h, "withdrawal_requested", now=now, actor=audit.ANONYMOUS,
+        await _record(h, "withdrawal_requested", now=now, settings=settings, actor=audit.ANONYMOUS,
                       tag=EventTag.accession_withdrawal_requested,
                       withdrawal_effective_at=effective)
         await _notify(h, "withdrawal_pending", effective=_day(effective),
@@ -286,27 +289,28 @@ async def cancel_withdrawal(token: str, *, settings: Settings) -> Holder:
             raise AccessionRefused(N_("There is no pending withdrawal to cancel: it has taken "
                                       "effect or was cancelled already."), 409)
         await take_link(link, now)
-        await _record(h, "withdrawal_cancelled", now=now, actor=audit.ANONYMOUS,
+        await _record(h, "withdrawal_cancelled", now=now, settings=settings, actor=audit.ANONYMOUS,
                       tag=EventTag.accession_withdrawal_cancelled, withdrawal_effective_at=None)
         await _notify(h, "withdrawal_cancelled")
     return await holder(h.public_id)
 
 
 async def _complete_withdrawal(h: Holder, *, actor: audit.Actor, now: datetime,
-                               details: dict | None = None) -> None:
+                               settings: Settings, details: dict | None = None) -> None:
     await _move(h, S.withdrawn, event="withdrawn", tag=EventTag.accession_status_withdrawn,
-                actor=actor, now=now, details=details, withdrawal_effective_at=None)
+                actor=actor, now=now, settings=settings, details=details,
+                withdrawal_effective_at=None)
     await _notify(h, "withdrawn")
 
 
-async def _withdraw_when_due(public_id: str, now: datetime) -> bool:
+async def _withdraw_when_due(public_id: str, settings: Settings, now: datetime) -> bool:
     async with db.write_transaction():
         h = await _locked(public_id)
         effective = h.signatory["withdrawal_effective_at"]
         if (effective is None or effective > now or h.persecuted
                 or S.withdrawn not in TRANSITIONS[h.status]):
             return False  # held: persecuted (the panel decides), or suspended meanwhile
-        await _complete_withdrawal(h, actor=audit.SYSTEM, now=now)
+        await _complete_withdrawal(h, actor=audit.SYSTEM, now=now, settings=settings)
     return True
 
 
@@ -325,7 +329,8 @@ async def supersede(version_id: str, *, settings: Settings, now: datetime | None
             continue
         grace = now + timedelta(days=settings.supersede_grace_days)
         token = await new_link(h.accession["id"], LinkPurpose.reaccede, REACCEDE_LINK, now)
-        await _move(h, S.superseded, event="superseded", now=now, actor=audit.SYSTEM,
+        await _move(h, S.superseded, event="superseded", now=now, settings=settings,
+                    actor=audit.SYSTEM,
                     tag=EventTag.accession_status_superseded, grace_until=grace,
                     details={"in_force": version_id})
         await _notify(h, "superseded", in_force=version_id, grace=_day(grace),
@@ -387,7 +392,8 @@ async def reaccede(token: str, answers: ReaccessionAnswers, *,
         receipt_token = await new_link(inserted[0]["id"], LinkPurpose.receipt,
                                        timedelta(days=30), now)
         due = now + YEAR
-        await _move(h, S.active, event="reacceded", now=now, actor=audit.ANONYMOUS,
+        await _move(h, S.active, event="reacceded", now=now, settings=settings,
+                    actor=audit.ANONYMOUS,
                     tag=EventTag.accession_version_reacceded,
                     details={"version": in_force.version_id, "accession": public_id},
                     version_id=in_force.version_id, acceded_at=now, reaffirm_due=due,
@@ -411,7 +417,7 @@ async def _lapse_when_due(public_id: str, settings: Settings, now: datetime) -> 
         grace_over = h.status == S.superseded and grace is not None and grace <= now
         if not (year_over or grace_over):
             return False
-        await _move(h, S.lapsed, event="lapsed", now=now, actor=audit.SYSTEM,
+        await _move(h, S.lapsed, event="lapsed", now=now, settings=settings, actor=audit.SYSTEM,
                     tag=EventTag.accession_status_lapsed, grace_until=None)
         if grace_over:
             in_force = await principles.version_in_force()
@@ -441,7 +447,7 @@ async def suspend(public_id: str, *, until: datetime, decision: str, actor: audi
         raise AccessionRefused("A suspension must end in the future.", field="until")
     async with db.write_transaction():
         h = await _locked(public_id)
-        await _move(h, S.suspended, event="suspended", now=now, actor=actor,
+        await _move(h, S.suspended, event="suspended", now=now, settings=settings, actor=actor,
                     tag=EventTag.accession_status_suspended, suspended_until=until,
                     details={"decision": decision, "until": until.isoformat()})
         await _notify(h, "suspended", decision=decision, until=_day(until))
@@ -453,15 +459,15 @@ async def revoke(public_id: str, *, decision: str, actor: audit.Actor,
     decision = _decision(decision)
     async with db.write_transaction():
         h = await _locked(public_id)
-        await _move(h, S.revoked, event="revoked", now=now, actor=actor,
+        await _move(h, S.revoked, event="revoked", now=now, settings=settings, actor=actor,
                     tag=EventTag.accession_status_revoked, suspended_until=None,
                     withdrawal_effective_at=None, details={"decision": decision})
         await _notify(h, "revoked", decision=decision)
 
 
-async def _reinstate(h: Holder, *, actor: audit.Actor, now: datetime,
+async def _reinstate(h: Holder, *, actor: audit.Actor, now: datetime, settings: Settings,
                      details: dict | None = None) -> None:
-    await _move(h, S.active, event="reinstated", now=now, actor=actor,
+    await _move(h, S.active, event="reinstated", now=now, actor=actor, settings=settings,
                 tag=EventTag.accession_status_reinstated, suspended_until=None, details=details)
     await _notify(h, "reinstated")
 
@@ -476,16 +482,18 @@ async def reinstate(public_id: str, *, decision: str, actor: audit.Actor,
         if h.status != S.suspended:
             raise AccessionRefused(f"Only a suspended accession can be reinstated; this one "
                                    f"is {h.status}.", 409)
-        await _reinstate(h, actor=actor, now=now, details={"decision": decision})
+        await _reinstate(h, actor=actor, now=now, settings=settings,
+                         details={"decision": decision})
 
 
-async def _reinstate_when_due(public_id: str, now: datetime) -> bool:
+async def _reinstate_when_due(public_id: str, settings: Settings, now: datetime) -> bool:
     async with db.write_transaction():
         h = await _locked(public_id)
         until = h.signatory["suspended_until"]
         if h.status != S.suspended or until is None or until > now:
             return False
-        await _reinstate(h, actor=audit.SYSTEM, now=now, details={"suspension": "ended"})
+        await _reinstate(h, actor=audit.SYSTEM, now=now, settings=settings,
+                         details={"suspension": "ended"})
     return True
 
 
@@ -501,7 +509,8 @@ async def complete_withdrawal(public_id: str, *, decision: str, actor: audit.Act
         if effective is None or effective > now:
             raise AccessionRefused("There is no withdrawal waiting for a decision: none is "
                                    "pending, or its cooling-off period is not over.", 409)
-        await _complete_withdrawal(h, actor=actor, now=now, details={"decision": decision})
+        await _complete_withdrawal(h, actor=actor, now=now, settings=settings,
+                                   details={"decision": decision})
 
 
 # --- The persecuted mark ---------------------------------------------------------------
@@ -509,7 +518,8 @@ async def complete_withdrawal(public_id: str, *, decision: str, actor: audit.Act
 PAUSED_DEADLINES = ("reaffirm_due", "grace_until", "withdrawal_effective_at")
 
 
-async def mark_persecuted(public_id: str, persecuted: bool, *, actor: audit.Actor) -> None:
+async def mark_persecuted(public_id: str, persecuted: bool, *, actor: audit.Actor,
+                          settings: Settings) -> None:
     """Set or lift the mark. Lifting it moves every paused deadline on by the time the
     mark was set, so that no time ran against the signatory meanwhile. Never public,
     never mailed."""
@@ -534,6 +544,7 @@ async def mark_persecuted(public_id: str, persecuted: bool, *, actor: audit.Acto
         await audit.record(EventTag.accession_persecution_unmarked, actor=actor,
                            subject=f"signatory:{public_id}",
                            details={"paused_days": paused.days})
+        await badges.refresh(h.signatory["id"], settings=settings, now=now)  # new validity
 
 
 # --- The daily pass --------------------------------------------------------------------
@@ -578,14 +589,17 @@ async def run_deadlines(settings: Settings, *, now: datetime | None = None) -> D
             days=settings.reaffirm_grace_days)))
         | ((Signatory.status == S.superseded) & (Signatory.grace_until <= now))), settings, now)
     report.withdrawn = await each(_withdraw_when_due,
-                                  await ids(Signatory.withdrawal_effective_at <= now), now)
+                                  await ids(Signatory.withdrawal_effective_at <= now),
+                                  settings, now)
     report.reinstated = await each(_reinstate_when_due, [
         r["public_id"] for r in await Signatory.select(Signatory.public_id).where(
-            (Signatory.status == S.suspended) & (Signatory.suspended_until <= now))], now)
+            (Signatory.status == S.suspended) & (Signatory.suspended_until <= now))],
+        settings, now)
     report.reminded = await each(_remind, await ids(
         (Signatory.status == S.active) & Signatory.reminded_at.is_null()
         & (Signatory.reaffirm_due <= now + timedelta(days=settings.reaffirm_reminder_days))),
         settings, now)
+    await badges.keep_status_lists_fresh(settings)  # signed anew daily, whatever `now` says
     return report
 
 

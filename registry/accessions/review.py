@@ -31,6 +31,7 @@ from registry.accessions.tables import (
 )
 from registry.audit import services as audit
 from registry.audit.tags import EventTag
+from registry.badges import services as badges
 from registry.keys import tokens
 from registry.mail import services as mail
 from registry.settings import Settings
@@ -213,6 +214,7 @@ async def approve(public_id: str, *, actor: audit.Actor, settings: Settings) -> 
         await SignatoryEvent.insert(SignatoryEvent(
             signatory=inserted[0]["id"], event="accepted", status=S.active,
             version_id=row["version_id"], at=now))
+        await badges.refresh(inserted[0]["id"], settings=settings, now=now)
         await Accession.update({Accession.status: S.active, Accession.decided_at: now,
                                 Accession.signatory: inserted[0]["id"]}).where(
             _ACCESSION == row["id"])
@@ -225,7 +227,9 @@ async def approve(public_id: str, *, actor: audit.Actor, settings: Settings) -> 
                              "public_name": application["public_name"],
                              "version": row["version_id"],
                              "url": f"{settings.base_url}/register/{signatory_id}"
-                             if listing != Listing.unlisted else None})
+                             if listing != Listing.unlisted else None,
+                             "badge_url": badges.verify_url(
+                                 settings, await badges.badge_of_signatory(signatory_id) or "")})
     return signatory_id
 
 

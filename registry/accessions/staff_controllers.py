@@ -155,10 +155,11 @@ class SignatoryPages(Controller):
         return Redirect(f"/staff/signatories/{public_id}", status_code=303)
 
     @post("/{public_id:str}/persecuted", opt=MARK)
-    async def persecuted(self, public_id: ID, request: Request,
+    async def persecuted(self, public_id: ID, request: Request, state: State,
                          data: Annotated[PersecutedForm, URL_FORM]) -> Template | Redirect:
         return await self._act(request, public_id, lambda: lifecycle.mark_persecuted(
-            public_id, data.persecuted == "yes", actor=_actor(request)))
+            public_id, data.persecuted == "yes", actor=_actor(request),
+            settings=state.settings))
 
     @post("/{public_id:str}/suspend", opt=DECIDE)
     async def suspend(self, public_id: ID, request: Request, state: State,

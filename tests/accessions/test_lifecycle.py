@@ -257,13 +257,13 @@ async def test_persecuted_pauses_deadlines_and_holds_a_withdrawal_for_the_panel(
 
 async def test_lifting_the_mark_moves_paused_deadlines_on(client, synced):
     signatory = await accepted(client, synced)
-    await lifecycle.mark_persecuted(signatory, True, actor=SYSTEM)
+    await lifecycle.mark_persecuted(signatory, True, actor=SYSTEM, settings=synced)
     # As if the mark had been set 100 days ago.
     await Signatory.update({
         Signatory.persecuted_since: datetime.now(UTC) - timedelta(days=100)}).where(
         Signatory.public_id == signatory)
     due = (await signatory_row(signatory))["reaffirm_due"]
-    await lifecycle.mark_persecuted(signatory, False, actor=SYSTEM)
+    await lifecycle.mark_persecuted(signatory, False, actor=SYSTEM, settings=synced)
     row = await signatory_row(signatory)
     assert row["persecuted_since"] is None
     assert timedelta(days=99) < row["reaffirm_due"] - due < timedelta(days=101)

@@ -1,0 +1,1 @@
+"""Verifiable compliance badges: signed credentials, status lists, images, verification."""

@@ -1,0 +1,210 @@
+"""HTTP for badges: the images, the status lists, the public keys, verification pages
+and the API. Everything here is public and cookie-free; what other sites embed or fetch
+(images, lists, keys, the API) may be fetched from any origin."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import CacheControlHeader, State
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException, ValidationException
+from litestar.params import Body, Parameter, QueryParameter
+from litestar.response import Redirect, Template
+from pydantic import BaseModel, Field
+
+from registry.accessions import register
+from registry.badges import credentials, services, verification
+from registry.web.i18n import gettext as _
+
+SHARED = {"access-control-allow-origin": "*", "cross-origin-resource-policy": "cross-origin"}
+IMAGE_MAX_AGE = 60
+ID = Annotated[str, Parameter(max_length=40)]
+
+
+def _not_found() -> NotFoundException:
+    return NotFoundException(_("There is no badge at this address."))
+
+
+def _matches(request: Request, etag: str) -> bool:
+    wanted = request.headers.get("if-none-match", "")
+    return wanted.strip() == "*" or etag in [t.strip().removeprefix("W/")
+                                             for t in wanted.split(",")]
+
+
+def _cached(request: Request, body: bytes | str, *, etag: str, media_type: str,
+            max_age: int) -> Response:
+    headers = {**SHARED, "etag": etag, "cache-control": f"public, max-age={max_age}"}
+    if _matches(request, etag):
+        return Response(b"", status_code=304, headers=headers)
+    return Response(body, media_type=media_type, headers=headers)
+
+
+@get("/badges/{name:str}", tags=["badges"], cache_control=None)
+async def badge_image(name: Annotated[str, Parameter(max_length=60)], request: Request,
+                      state: State) -> Response:
+    """The badge image, `{badge_id}.svg` or `{badge_id}.png`: cacheable (ETag, 60 s)."""
+    badge_id, _dot, kind = name.rpartition(".")
+    if kind not in ("svg", "png") or not badge_id:
+        raise _not_found()
+    found = await services.badge_images(badge_id, state.settings)
+    if found is None:
+        raise _not_found()
+    return _cached(request, found.svg if kind == "svg" else found.png,
+                   etag=f'"{found.etag}-{kind}"', max_age=IMAGE_MAX_AGE,
+                   media_type="image/svg+xml" if kind == "svg" else "image/png")
+
+
+@get("/status/{purpose:str}", tags=["badges"])
+async def status_list(purpose: Annotated[str, Parameter(max_length=20)], request: Request,
+                      state: State) -> Response:
+    """A Bitstring Status List credential (`revocation` or `suspension`), signed."""
+    found = await services.status_list(purpose, state.settings)
+    if found is None:
+        raise NotFoundException(_("There is no status list at this address."))
+    return _cached(request, found.credential, etag=f'"{found.etag}"',
+                   media_type=credentials.MEDIA_TYPE, max_age=300)
+
+
+@get("/.well-known/jwks.json", tags=["keys"], media_type="application/jwk-set+json",
+     cache_control=CacheControlHeader(max_age=300, public=True))
+async def jwks() -> Response:
+    """Every public key still needed: the one that signs, and each that signed something
+    still valid (never a private part)."""
+    return Response({"keys": await services.published_keys()},
+                    media_type="application/jwk-set+json", headers=SHARED)
+
+
+# --- Verification ----------------------------------------------------------------------
+
+class CheckOut(BaseModel):
+    name: str
+    ok: bool | None
+    reason: str
+
+
+class VerifyRequest(BaseModel):
+    credential: Annotated[str, Field(max_length=verification.MAX_LENGTH)] | None = Field(
+        default=None, description="A badge credential (compact JWS).")
+    badge_id: Annotated[str, Field(max_length=40)] | None = Field(
+        default=None, description="Or a badge id: its current credential is checked.")
+
+
+class VerifyResult(BaseModel):
+    valid: bool
+    checks: list[CheckOut]
+    badge_id: str | None
+    status: str | None = Field(description="The accession's status now, as the registry "
+                               "holds it.")
+    credential: dict[str, Any] | None = Field(description="What the credential states "
+                                              "(only once its signature holds).")
+
+
+class BadgeOut(BaseModel):
+    badge_id: str
+    status: str
+    credential: str
+    issued_at: datetime
+    valid_until: datetime
+    signatory_url: str | None
+    verify_url: str
+    images: dict[str, str]
+    status_list_entries: dict[str, int]
+
+
+def _checks(result: verification.Result) -> list[CheckOut]:
+    return [CheckOut(name=c.name, ok=c.ok, reason=_(c.reason) % c.values if c.values
+                     else _(c.reason)) for c in result.checks]
+
+
+async def _verify(request: VerifyRequest, state: State) -> services.Verified:
+    token = request.credential
+    if not token and request.badge_id:
+        record = await services.find(request.badge_id.strip())
+        if record is None:
+            raise _not_found()
+        token = record.credential
+    return await services.verify_online(token or "", state.settings)
+
+
+def _words() -> dict[str, Any]:
+    return {"status_words": register.STATUS_WORDS,
+            "check_words": {k: _(v) for k, v in verification.CHECK_WORDS.items()}}
+
+
+def _result(verified: services.Verified) -> VerifyResult:
+    return VerifyResult(valid=verified.result.valid, checks=_checks(verified.result),
+                        badge_id=verified.badge_id, status=verified.status,
+                        credential=verified.result.credential)
+
+
+class VerifyApi(Controller):
+    path = "/api/v1"
+    tags = ["badges"]  # noqa: RUF012 - Litestar reads this class attribute as it is
+
+    @post("/verify", status_code=200, response_headers={"access-control-allow-origin": "*"})
+    async def verify(self, data: Annotated[VerifyRequest, Body()], state: State) -> VerifyResult:
+        """Check a credential (or a badge's current one): every check and its reason.
+        `valid` is true only when all of them hold."""
+        if not data.credential and not data.badge_id:
+            raise ValidationException(_("Send a credential or a badge id."))
+        return _result(await _verify(data, state))
+
+    @get("/badges/{badge_id:str}", response_headers={"access-control-allow-origin": "*"})
+    async def badge(self, badge_id: ID, state: State) -> BadgeOut:
+        """A badge: its current credential and the accession's status now."""
+        record = await services.find(badge_id)
+        if record is None:
+            raise _not_found()
+        base = credentials.issuer_id(state.settings.base_url)
+        return BadgeOut(
+            badge_id=record.badge_id, status=record.status, credential=record.credential,
+            issued_at=record.issued_at, valid_until=record.valid_until,
+            signatory_url=f"{base}/register/{record.signatory_id}" if record.listed else None,
+            verify_url=services.verify_url(state.settings, record.badge_id),
+            images={kind: f"{base}/badges/{record.badge_id}.{kind}" for kind in ("svg", "png")},
+            status_list_entries={"revocation": record.revocation_index,
+                                 "suspension": record.suspension_index})
+
+
+class VerifyPages(Controller):
+    path = "/verify"
+    include_in_schema = False
+    cache_control = CacheControlHeader(no_store=True)
+
+    @get("/")
+    async def form(self, badge: Annotated[str | None, QueryParameter(name="badge",
+                                                                     max_length=40)] = None
+                   ) -> Template | Redirect:
+        if badge:
+            return Redirect(f"/verify/{badge.strip()}", status_code=303)
+        return Template("verify/index.html", context={"verified": None, "error": None,
+                                                      **_words()})
+
+    @post("/")
+    async def check(self, state: State, data: Annotated[
+            dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Template:
+        token = str(data.get("credential", "")).strip()
+        if not token:
+            return Template("verify/index.html", status_code=400, context={
+                "verified": None, "error": _("Paste a credential, or type a badge id."),
+                **_words()})
+        verified = await services.verify_online(token[:verification.MAX_LENGTH + 1],
+                                                state.settings)
+        return Template("verify/index.html", context={
+            "verified": verified, "checks": _checks(verified.result), "error": None,
+            **_words()})
+
+    @get("/{badge_id:str}")
+    async def badge(self, badge_id: ID, state: State) -> Template:
+        record = await services.find(badge_id)
+        if record is None:
+            raise _not_found()
+        verified = await services.verify_online(record.credential, state.settings)
+        base = credentials.issuer_id(state.settings.base_url)
+        return Template("verify/badge.html", context={
+            "record": record, "verified": verified, "checks": _checks(verified.result),
+            "image": f"/badges/{record.badge_id}.svg", "base": base,
+            **_words()})

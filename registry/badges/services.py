@@ -1,0 +1,372 @@
+"""Badges follow their signatory: `refresh` (inside the transaction of every status
+change) issues the credential when what it states changes, flips the status bits and
+publishes the status lists again, and renders the images once.
+
+Serving images and status lists reads a per-process cache, checked against a generation
+file in the data directory that every committed change touches: a changed badge is
+served fresh on the very next request, from any worker, and an unchanged one costs no
+database query.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import json
+import os
+import secrets
+import time
+from collections import OrderedDict
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from registry import db, keys
+from registry.accessions.tables import Signatory
+from registry.badges import bitstring, credentials, images, verification
+from registry.badges.tables import Badge, CredentialIssue, StatusList
+from registry.keys import tokens
+from registry.principles.tables import PrinciplesVersion
+from registry.settings import Settings
+from registry.web.i18n import N_
+
+YEAR = timedelta(days=365)
+STATUS_LIST_VALIDITY = timedelta(days=7)
+STATUS_LIST_RESIGN = timedelta(days=1)
+# What each status does to the two lists. Revocation is final (withdrawn and revoked
+# never come back); suspension can be lifted (reinstated, re-affirmed).
+REVOKING = frozenset({"revoked", "withdrawn"})
+SUSPENDING = frozenset({"suspended", "lapsed"})
+GOOD = frozenset({"active", "superseded"})
+_BADGE = Badge._meta.primary_key
+_SIGNATORY = Signatory._meta.primary_key
+CACHE_SIZE = 4096
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- The generation file: one touch per committed change ------------------------------
+
+def _generation_file(settings: Settings) -> Path:
+    return settings.data_dir / "badges.generation"
+
+
+def generation(settings: Settings) -> int:
+    try:
+        return os.stat(_generation_file(settings)).st_mtime_ns
+    except FileNotFoundError:
+        return 0
+
+
+def _bump(settings: Settings) -> None:
+    path = _generation_file(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(exist_ok=True)
+    stamp = max(time.time_ns(), generation(settings) + 1)
+    os.utime(path, ns=(stamp, stamp))
+
+
+class _Cache:
+    def __init__(self) -> None:
+        self.entries: OrderedDict[str, tuple[int, Any]] = OrderedDict()
+
+    def get(self, key: str, current: int) -> Any:
+        entry = self.entries.get(key)
+        if entry is None or entry[0] != current:
+            return None
+        self.entries.move_to_end(key)
+        return entry[1]
+
+    def put(self, key: str, current: int, value: Any) -> None:
+        self.entries[key] = (current, value)
+        self.entries.move_to_end(key)
+        while len(self.entries) > CACHE_SIZE:
+            self.entries.popitem(last=False)
+
+
+_cache = _Cache()
+
+
+# --- Issuing and refreshing ------------------------------------------------------------
+
+def verify_url(settings: Settings, badge_id: str) -> str:
+    return f"{credentials.issuer_id(settings.base_url)}/verify/{badge_id}"
+
+
+async def _free_index(column: Any) -> int:
+    while True:
+        index = secrets.randbelow(bitstring.SIZE)
+        if not await Badge.exists().where(column == index):
+            return index
+
+
+async def refresh(signatory_id: int, *, settings: Settings, now: datetime | None = None) -> None:
+    """Bring a signatory's badge in line with it. Inside the caller's transaction; the
+    first call for an active signatory creates the badge."""
+    now = now or _now()
+    sig = await Signatory.select(_SIGNATORY.as_alias("id"), *Signatory.all_columns()).where(
+        _SIGNATORY == signatory_id).first()
+    assert sig is not None
+    badge = await Badge.select(_BADGE.as_alias("id"), *Badge.all_columns()).where(
+        Badge.signatory == signatory_id).first()
+    if badge is None:
+        if sig["status"] not in GOOD:
+            return
+        badge = {"id": None, "badge_id": tokens.public_id(12), "claims_digest": "",
+                 "shown": "", "revoked": False, "suspended": False,
+                 "revocation_index": await _free_index(Badge.revocation_index),
+                 "suspension_index": await _free_index(Badge.suspension_index)}
+    version = await PrinciplesVersion.select(PrinciplesVersion.content_hash).where(
+        PrinciplesVersion.version_id == sig["version_id"]).first()
+    assert version is not None
+    status = sig["status"]
+    subject = credentials.Subject(
+        signatory_id=sig["public_id"], name=sig["register_name"],
+        listed=sig["register_name"] is not None, version=sig["version_id"],
+        version_sha256=version["content_hash"], acceded_on=sig["acceded_at"].date().isoformat())
+    # Valid for the year of the accession and the grace period after it.
+    valid_until = (sig["reaffirm_due"] or now + YEAR) + timedelta(
+        days=settings.reaffirm_grace_days)
+    digest = hashlib.sha256(json.dumps([asdict(subject), credentials.iso(valid_until)],
+                                       sort_keys=True).encode()).hexdigest()
+    changes: dict[str, Any] = {}
+    if status not in REVOKING and badge["claims_digest"] != digest:
+        payload = credentials.badge_credential(
+            base_url=settings.base_url, badge_id=badge["badge_id"], subject=subject,
+            indexes={"revocation": badge["revocation_index"],
+                     "suspension": badge["suspension_index"]},
+            valid_from=now, valid_until=valid_until)
+        token, kid = credentials.sign(keys.keyring().signing, payload)
+        changes.update(credential=token, claims_digest=digest, issued_at=now,
+                       valid_until=valid_until)
+    shown = images.Shown(name=sig["register_name"], version=sig["version_id"], status=status,
+                         verify_url=verify_url(settings, badge["badge_id"]))
+    if badge["shown"] != shown.digest():
+        changes.update(shown=shown.digest(), svg=images.svg(shown), png=images.png(shown),
+                       etag=shown.digest()[:32], rendered_at=now)
+    flags = {"revocation": status in REVOKING, "suspension": status in SUSPENDING}
+    flipped = [purpose for purpose, column in (("revocation", "revoked"),
+                                               ("suspension", "suspended"))
+               if badge[column] != flags[purpose]]
+    changes.update(revoked=flags["revocation"], suspended=flags["suspension"])
+
+    if badge["id"] is None:
+        inserted = await Badge.insert(Badge(
+            badge_id=badge["badge_id"], signatory=signatory_id,
+            revocation_index=badge["revocation_index"],
+            suspension_index=badge["suspension_index"], **changes))
+        badge["id"] = inserted[0]["id"]
+    else:
+        await Badge.update({getattr(Badge, k): v for k, v in changes.items()}).where(
+            _BADGE == badge["id"])
+    if "credential" in changes:
+        await CredentialIssue.insert(CredentialIssue(
+            badge=badge["id"], what="badge", kid=kid, issued_at=now, valid_until=valid_until))
+    published = {row["purpose"] for row in await StatusList.select(StatusList.purpose)}
+    for purpose in credentials.PURPOSES:
+        if purpose in flipped or purpose not in published:
+            await publish_status_list(purpose, settings=settings, now=now)
+    db.after_commit(lambda: _bump(settings))
+
+
+async def publish_status_list(purpose: str, *, settings: Settings,
+                              now: datetime | None = None) -> None:
+    """Sign the list again from the badges' flags (inside the caller's transaction)."""
+    now = now or _now()
+    flag, index = ((Badge.revoked, Badge.revocation_index) if purpose == "revocation"
+                   else (Badge.suspended, Badge.suspension_index))
+    set_indexes = [row["i"] for row in await Badge.select(index.as_alias("i")).where(
+        flag.eq(True))]
+    valid_until = now + STATUS_LIST_VALIDITY
+    payload = credentials.status_list_credential(
+        base_url=settings.base_url, purpose=purpose, encoded=bitstring.encode(set_indexes),
+        valid_from=now, valid_until=valid_until)
+    token, kid = credentials.sign(keys.keyring().signing, payload)
+    values: dict[Any, Any] = {StatusList.credential: token, StatusList.issued_at: now,
+              StatusList.valid_until: valid_until,
+              StatusList.etag: hashlib.sha256(token.encode()).hexdigest()[:32]}
+    if await StatusList.exists().where(StatusList.purpose == purpose):
+        await StatusList.update(values).where(StatusList.purpose == purpose)
+    else:
+        await StatusList.insert(StatusList(purpose=purpose, **{c._meta.name: v
+                                                              for c, v in values.items()}))
+    await CredentialIssue.insert(CredentialIssue(what="status_list", kid=kid, issued_at=now,
+                                                 valid_until=valid_until))
+    db.after_commit(lambda: _bump(settings))
+
+
+async def keep_status_lists_fresh(settings: Settings, *, now: datetime | None = None) -> int:
+    """Sign again every list older than a day (the daily pass; and the first request on
+    a new installation). Returns how many were signed."""
+    now = now or _now()
+    signed = 0
+    async with db.write_transaction():
+        await db.serialise("badges:status_lists")
+        for purpose in credentials.PURPOSES:
+            row = await StatusList.select(StatusList.issued_at).where(
+                StatusList.purpose == purpose).first()
+            if row is None or row["issued_at"] <= now - STATUS_LIST_RESIGN:
+                await publish_status_list(purpose, settings=settings, now=now)
+                signed += 1
+    return signed
+
+
+async def reissue_all(settings: Settings) -> int:
+    """After `registry keys rotate`: every badge gets a credential from the new key."""
+    count = 0
+    for row in await Badge.select(Badge.signatory, Badge.badge_id):
+        async with db.write_transaction():
+            await db.serialise(f"badge:{row['badge_id']}")
+            await Badge.update({Badge.claims_digest: ""}).where(
+                Badge.badge_id == row["badge_id"])
+            await refresh(row["signatory"], settings=settings)
+            count += 1
+    await keep_status_lists_fresh(settings, now=_now() + STATUS_LIST_RESIGN)
+    return count
+
+
+# --- Reading ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Images:
+    svg: bytes
+    png: bytes
+    etag: str
+
+
+async def badge_images(badge_id: str, settings: Settings) -> Images | None:
+    current = generation(settings)
+    cached = _cache.get(f"img:{badge_id}", current)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    row = await Badge.select(Badge.svg, Badge.png, Badge.etag).where(
+        Badge.badge_id == badge_id[:32]).first()
+    if row is None:
+        return None
+    found = Images(svg=row["svg"].encode("utf-8"), png=bytes(row["png"]), etag=row["etag"])
+    _cache.put(f"img:{badge_id}", current, found)
+    return found
+
+
+@dataclass(frozen=True)
+class PublishedList:
+    credential: str
+    etag: str
+
+
+async def status_list(purpose: str, settings: Settings) -> PublishedList | None:
+    if purpose not in credentials.PURPOSES:
+        return None
+    current = generation(settings)
+    cached = _cache.get(f"list:{purpose}", current)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    row = await StatusList.select().where(StatusList.purpose == purpose).first()
+    if row is None or row["issued_at"] <= _now() - STATUS_LIST_RESIGN:
+        await keep_status_lists_fresh(settings)  # the first request of the day signs anew
+        row = await StatusList.select().where(StatusList.purpose == purpose).first()
+        assert row is not None
+    found = PublishedList(row["credential"], row["etag"])
+    _cache.put(f"list:{purpose}", generation(settings), found)
+    return found
+
+
+@dataclass(frozen=True)
+class BadgeRecord:
+    badge_id: str
+    credential: str
+    issued_at: datetime
+    valid_until: datetime
+    status: str
+    signatory_id: str
+    listed: bool
+    name: str | None
+    version: str
+    revocation_index: int
+    suspension_index: int
+
+
+async def find(badge_id: str) -> BadgeRecord | None:
+    row = await Badge.select(
+        *Badge.all_columns(), Badge.signatory.status.as_alias("status"),
+        Badge.signatory.public_id.as_alias("signatory_id"),
+        Badge.signatory.register_name.as_alias("name"),
+        Badge.signatory.version_id.as_alias("version"),
+    ).where(Badge.badge_id == badge_id[:32]).first()
+    if row is None:
+        return None
+    return BadgeRecord(
+        badge_id=row["badge_id"], credential=row["credential"], issued_at=row["issued_at"],
+        valid_until=row["valid_until"], status=row["status"],
+        signatory_id=row["signatory_id"], listed=row["name"] is not None, name=row["name"],
+        version=row["version"], revocation_index=row["revocation_index"],
+        suspension_index=row["suspension_index"])
+
+
+async def badge_of_signatory(signatory_public_id: str) -> str | None:
+    row = await Badge.select(Badge.badge_id).where(
+        Badge.signatory.public_id == signatory_public_id[:40]).first()
+    return row["badge_id"] if row else None
+
+
+async def published_keys(now: datetime | None = None) -> list[dict[str, str]]:
+    """The JWKS: the active key, and every key that signed something still valid."""
+    now = now or _now()
+    signing = keys.keyring().signing
+    needed = {row["kid"] for row in await CredentialIssue.select(CredentialIssue.kid).where(
+        CredentialIssue.valid_until > now).distinct()}
+    needed.add(signing.active().kid)
+    return [key.public_jwk() for key in signing.all() if key.kid in needed]
+
+
+async def trusted_bits(purpose: str) -> bytes | str:
+    """Online: the current list as the registry holds it (no need to verify our own)."""
+    row = await StatusList.select(StatusList.credential).where(
+        StatusList.purpose == purpose).first()
+    if row is None:
+        return "the status list has not been published yet"
+    body = row["credential"].split(".")[1]
+    payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    with contextlib.suppress(bitstring.BadList):
+        return bitstring.decode(payload["credentialSubject"]["encodedList"])
+    return "the status list is damaged"
+
+
+@dataclass(frozen=True)
+class Verified:
+    result: verification.Result
+    badge_id: str | None
+    status: str | None  # the accession's status now
+    record: BadgeRecord | None
+
+
+async def verify_online(token: str, settings: Settings) -> Verified:
+    """The offline checks, with the registry's own keys and lists, and the live status."""
+    now = _now()
+    jwks = {"keys": await published_keys(now)}
+    bits = {purpose: await trusted_bits(purpose) for purpose in credentials.PURPOSES}
+
+    def lists(purpose: str, url: str) -> bytes | str:
+        if url != credentials.status_list_url(settings.base_url, purpose):
+            return f"{url} is not the registry's {purpose} list"
+        return bits[purpose]
+
+    result = verification.verify(token, jwks=jwks, issuer=settings.base_url, now=now,
+                                 status_lists=lists)
+    stated = (result.credential or {}).get("id", "")
+    prefix = f"{credentials.issuer_id(settings.base_url)}/badges/"
+    record = await find(stated.removeprefix(prefix)) if isinstance(stated, str) and (
+        stated.startswith(prefix)) else None
+    if record is not None:
+        good = record.status in GOOD
+        result.add("status", good, N_("The accession is %(status)s.") if good else
+                   N_("The accession is %(status)s now: the badge no longer stands."),
+                   status=record.status)
+    elif result.credential is not None:
+        result.add("status", False, N_("The registry holds no badge for this credential."))
+    return Verified(result=result, badge_id=record.badge_id if record else None,
+                    status=record.status if record else None, record=record)
