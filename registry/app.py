@@ -20,7 +20,14 @@ from registry.accessions import purge
 from registry.accessions.controllers import AccedePages, AccessionApi
 from registry.accessions.register_controllers import RegisterPages, SignatoryApi
 from registry.accessions.staff_controllers import AccessionReviewPages, SignatoryPages
-from registry.badges.controllers import VerifyApi, VerifyPages, badge_image, jwks, status_list
+from registry.badges.controllers import (
+    VerifyApi,
+    VerifyPages,
+    badge_image,
+    jwks,
+    retired_keys,
+    status_list,
+)
 from registry.mail import sender
 from registry.principles import services as principles
 from registry.principles.controllers import PrinciplesApi, PrinciplesPages
@@ -74,6 +81,7 @@ def create_app(settings: Settings, *, send_mail: bool = False) -> Litestar:
             RegisterPages,
             SignatoryApi,
             jwks,
+            retired_keys,
             badge_image,
             status_list,
             VerifyApi,

@@ -45,4 +45,5 @@ class EventTag(StrEnum):
 
     security_csrf_refused = "security:csrf:refused"
     keys_data_key_rotated = "keys:data_key:rotated"
+    keys_signing_key_rotated = "keys:signing_key:rotated"
     mail_message_failed = "mail:message:failed"

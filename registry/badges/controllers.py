@@ -15,6 +15,7 @@ from litestar.params import Body, Parameter, QueryParameter
 from litestar.response import Redirect, Template
 from pydantic import BaseModel, Field
 
+from registry import keys
 from registry.accessions import register
 from registry.badges import credentials, services, verification
 from registry.web.i18n import gettext as _
@@ -43,13 +44,13 @@ def _cached(request: Request, body: bytes | str, *, etag: str, media_type: str,
 
 
 @get("/badges/{name:str}", tags=["badges"], cache_control=None)
-async def badge_image(name: Annotated[str, Parameter(max_length=60)], request: Request,
-                      state: State) -> Response:
+async def badge_image(name: Annotated[str, Parameter(max_length=60)],
+                      request: Request) -> Response:
     """The badge image, `{badge_id}.svg` or `{badge_id}.png`: cacheable (ETag, 60 s)."""
     badge_id, _dot, kind = name.rpartition(".")
     if kind not in ("svg", "png") or not badge_id:
         raise _not_found()
-    found = await services.badge_images(badge_id, state.settings)
+    found = await services.badge_images(badge_id, request.app.state.settings)
     if found is None:
         raise _not_found()
     return _cached(request, found.svg if kind == "svg" else found.png,
@@ -70,11 +71,23 @@ async def status_list(purpose: Annotated[str, Parameter(max_length=20)], request
 
 @get("/.well-known/jwks.json", tags=["keys"], media_type="application/jwk-set+json",
      cache_control=CacheControlHeader(max_age=300, public=True))
-async def jwks() -> Response:
+async def jwks(state: State) -> Response:
     """Every public key still needed: the one that signs, and each that signed something
     still valid (never a private part)."""
-    return Response({"keys": await services.published_keys()},
+    return Response({"keys": await services.published_keys(settings=state.settings)},
                     media_type="application/jwk-set+json", headers=SHARED)
+
+
+@get("/.well-known/retired-keys.json", tags=["keys"], media_type="application/jwk-set+json",
+     cache_control=CacheControlHeader(max_age=300, public=True))
+async def retired_keys() -> Response:
+    """Keys that no longer sign and whose credentials have all expired. Not for badges
+    (a badge signed by one of these is not valid); they stay published so that accession
+    receipts signed before a rotation can still be checked."""
+    published = {key["kid"] for key in await services.published_keys()}  # uncached: rare
+    retired = [key.public_jwk() for key in keys.keyring().signing.all()
+               if key.kid not in published]
+    return Response({"keys": retired}, media_type="application/jwk-set+json", headers=SHARED)
 
 
 # --- Verification ----------------------------------------------------------------------

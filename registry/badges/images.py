@@ -79,6 +79,19 @@ def _qr_matrix(url: str) -> list[list[bool]]:
     return code.get_matrix()
 
 
+def _runs(row: list[bool]) -> list[tuple[int, int]]:
+    """(start, length) of each run of dark modules: one rectangle per run keeps the SVG
+    small."""
+    runs, start = [], None
+    for x, dark in enumerate([*row, False]):
+        if dark and start is None:
+            start = x
+        elif not dark and start is not None:
+            runs.append((start, x - start))
+            start = None
+    return runs
+
+
 def _lines(shown: Shown) -> tuple[str, str, str, str]:
     words, colour = STATUS_LOOK.get(shown.status, (shown.status.upper(), "#57606a"))
     name = fit(shown.label, bold=True, size=17, width=TEXT_WIDTH)
@@ -91,8 +104,8 @@ def svg(shown: Shown) -> str:
     name, version, words, colour = _lines(shown)
     matrix = _qr_matrix(shown.verify_url)
     scale = QR_SIZE / len(matrix)
-    modules = "".join(f"M{x},{y}h1v1h-1z" for y, row in enumerate(matrix)
-                      for x, dark in enumerate(row) if dark)
+    modules = "".join(f"M{x},{y}h{n}v1h-{n}z" for y, row in enumerate(matrix)
+                      for x, n in _runs(row))
     pill = min(TEXT_WIDTH, _font(True, 12).getlength(words) + 20)
     title = f"{shown.label}: {words.lower()}. Principles version {shown.version}. " \
             f"Verify at {shown.verify_url}"

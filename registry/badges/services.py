@@ -72,16 +72,16 @@ def _bump(settings: Settings) -> None:
 
 class _Cache:
     def __init__(self) -> None:
-        self.entries: OrderedDict[str, tuple[int, Any]] = OrderedDict()
+        self.entries: OrderedDict[str, tuple[Any, Any]] = OrderedDict()
 
-    def get(self, key: str, current: int) -> Any:
+    def get(self, key: str, current: Any) -> Any:
         entry = self.entries.get(key)
         if entry is None or entry[0] != current:
             return None
         self.entries.move_to_end(key)
         return entry[1]
 
-    def put(self, key: str, current: int, value: Any) -> None:
+    def put(self, key: str, current: Any, value: Any) -> None:
         self.entries[key] = (current, value)
         self.entries.move_to_end(key)
         while len(self.entries) > CACHE_SIZE:
@@ -226,6 +226,7 @@ async def reissue_all(settings: Settings) -> int:
             await refresh(row["signatory"], settings=settings)
             count += 1
     await keep_status_lists_fresh(settings, now=_now() + STATUS_LIST_RESIGN)
+    _bump(settings)  # the JWKS has a new key
     return count
 
 
@@ -290,7 +291,12 @@ class BadgeRecord:
     suspension_index: int
 
 
-async def find(badge_id: str) -> BadgeRecord | None:
+async def find(badge_id: str, settings: Settings | None = None) -> BadgeRecord | None:
+    """A badge and its signatory's status now; with settings, from the cache while no
+    change has been committed since."""
+    current = generation(settings) if settings else None
+    if settings and (cached := _cache.get(f"find:{badge_id}", current)) is not None:
+        return cached  # type: ignore[no-any-return]
     row = await Badge.select(
         *Badge.all_columns(), Badge.signatory.status.as_alias("status"),
         Badge.signatory.public_id.as_alias("signatory_id"),
@@ -299,12 +305,15 @@ async def find(badge_id: str) -> BadgeRecord | None:
     ).where(Badge.badge_id == badge_id[:32]).first()
     if row is None:
         return None
-    return BadgeRecord(
+    record = BadgeRecord(
         badge_id=row["badge_id"], credential=row["credential"], issued_at=row["issued_at"],
         valid_until=row["valid_until"], status=row["status"],
         signatory_id=row["signatory_id"], listed=row["name"] is not None, name=row["name"],
         version=row["version"], revocation_index=row["revocation_index"],
         suspension_index=row["suspension_index"])
+    if settings:
+        _cache.put(f"find:{badge_id}", current, record)
+    return record
 
 
 async def badge_of_signatory(signatory_public_id: str) -> str | None:
@@ -313,26 +322,38 @@ async def badge_of_signatory(signatory_public_id: str) -> str | None:
     return row["badge_id"] if row else None
 
 
-async def published_keys(now: datetime | None = None) -> list[dict[str, str]]:
-    """The JWKS: the active key, and every key that signed something still valid."""
+async def published_keys(now: datetime | None = None,
+                         settings: Settings | None = None) -> list[dict[str, str]]:
+    """The JWKS: the active key, and every key that signed something still valid. With
+    settings, cached for a minute at most, and never across a committed change."""
     now = now or _now()
+    current = (generation(settings), int(now.timestamp()) // 60) if settings else None
+    if settings and (cached := _cache.get("jwks", current)) is not None:
+        return cached  # type: ignore[no-any-return]
     signing = keys.keyring().signing
     needed = {row["kid"] for row in await CredentialIssue.select(CredentialIssue.kid).where(
         CredentialIssue.valid_until > now).distinct()}
     needed.add(signing.active().kid)
-    return [key.public_jwk() for key in signing.all() if key.kid in needed]
+    found = [key.public_jwk() for key in signing.all() if key.kid in needed]
+    if settings:
+        _cache.put("jwks", current, found)
+    return found
 
 
-async def trusted_bits(purpose: str) -> bytes | str:
+async def trusted_bits(purpose: str, settings: Settings) -> bytes | str:
     """Online: the current list as the registry holds it (no need to verify our own)."""
-    row = await StatusList.select(StatusList.credential).where(
-        StatusList.purpose == purpose).first()
-    if row is None:
+    published = await status_list(purpose, settings)
+    if published is None:
         return "the status list has not been published yet"
-    body = row["credential"].split(".")[1]
+    current = generation(settings)
+    if (cached := _cache.get(f"bits:{purpose}", (current, published.etag))) is not None:
+        return cached  # type: ignore[no-any-return]
+    body = published.credential.split(".")[1]
     payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
     with contextlib.suppress(bitstring.BadList):
-        return bitstring.decode(payload["credentialSubject"]["encodedList"])
+        bits = bitstring.decode(payload["credentialSubject"]["encodedList"])
+        _cache.put(f"bits:{purpose}", (current, published.etag), bits)
+        return bits
     return "the status list is damaged"
 
 
@@ -347,8 +368,8 @@ class Verified:
 async def verify_online(token: str, settings: Settings) -> Verified:
     """The offline checks, with the registry's own keys and lists, and the live status."""
     now = _now()
-    jwks = {"keys": await published_keys(now)}
-    bits = {purpose: await trusted_bits(purpose) for purpose in credentials.PURPOSES}
+    jwks = {"keys": await published_keys(now, settings)}
+    bits = {purpose: await trusted_bits(purpose, settings) for purpose in credentials.PURPOSES}
 
     def lists(purpose: str, url: str) -> bytes | str:
         if url != credentials.status_list_url(settings.base_url, purpose):
@@ -359,7 +380,7 @@ async def verify_online(token: str, settings: Settings) -> Verified:
                                  status_lists=lists)
     stated = (result.credential or {}).get("id", "")
     prefix = f"{credentials.issuer_id(settings.base_url)}/badges/"
-    record = await find(stated.removeprefix(prefix)) if isinstance(stated, str) and (
+    record = await find(stated.removeprefix(prefix), settings) if isinstance(stated, str) and (
         stated.startswith(prefix)) else None
     if record is not None:
         good = record.status in GOOD

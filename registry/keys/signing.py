@@ -59,6 +59,12 @@ def _load(folder: Path, kid: str) -> SigningKey:
 class SigningKeys:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self._loaded: dict[str, SigningKey] = {}  # a kid's key never changes
+
+    def _key(self, kid: str) -> SigningKey:
+        if kid not in self._loaded:
+            self._loaded[kid] = _load(self.folder, kid)
+        return self._loaded[kid]
 
     def ensure(self) -> None:
         """On first start: one key, made active. Two processes racing end with one."""
@@ -70,15 +76,15 @@ class SigningKeys:
         _create_once(marker, kid + "\n")
 
     def active(self) -> SigningKey:
-        return _load(self.folder, _read_private(self.folder / "active").strip())
+        return self._key(_read_private(self.folder / "active").strip())
 
     def get(self, kid: str) -> SigningKey | None:
         if not kid.replace("-", "").isalnum() or not (self.folder / f"{kid}.pem").is_file():
             return None
-        return _load(self.folder, kid)
+        return self._key(kid)
 
     def all(self) -> list[SigningKey]:
-        return [_load(self.folder, path.stem) for path in sorted(self.folder.glob("*.pem"))]
+        return [self._key(path.stem) for path in sorted(self.folder.glob("*.pem"))]
 
     def rotate(self) -> SigningKey:
         kid = f"s-{datetime.now(UTC):%Y%m%d}-{secrets.token_hex(4)}"

@@ -66,8 +66,9 @@ def current_staff(connection: ASGIConnection) -> login.StaffPrincipal | None:
     return connection.scope.get("state", {}).get("staff")
 
 
-def staff_guard(connection: ASGIConnection, route_handler: BaseRouteHandler) -> None:
-    """Installed on the whole app, so a staff route cannot be added without it."""
+async def staff_guard(connection: ASGIConnection, route_handler: BaseRouteHandler) -> None:
+    """Installed on the whole app, so a staff route cannot be added without it. Async:
+    Litestar would run a plain function in a thread, on every request."""
     if not connection.scope["path"].startswith(STAFF_PATHS) or route_handler.opt.get("public"):
         return
     principal = current_staff(connection)

@@ -166,3 +166,59 @@ def test_a_staff_member_enrols_and_logs_in_without_javascript(browser, served):
     assert page.url.startswith(f"{base}/staff/login")
     assert all(url.startswith((base, "data:")) for url in requests), requests
     context.close()
+
+
+def test_a_badge_in_a_browser_carries_a_readable_qr_code_and_tells_the_truth(
+        browser, served, tmp_path):
+    """From an accession to the badge on the register page: the SVG as Chromium draws it
+    holds a QR code a real decoder reads, and its page follows a suspension at once."""
+    import email
+    import email.policy
+    import re
+    import subprocess
+    import sys
+
+    import httpx
+    import zxingcpp
+    from PIL import Image
+
+    from tests.accessions.test_submission import FORM
+
+    base, folder, env = served
+    registry = [str(Path(sys.executable).with_name("registry"))]
+
+    def cli(*args: str) -> str:
+        done = subprocess.run([*registry, *args], cwd=folder, env={**os.environ, **env},
+                              capture_output=True, text=True, check=True)
+        return done.stdout
+
+    form = {**FORM, "public_name": "Badge Browser Test", "contact_email": "badge@example.org"}
+    submitted = httpx.post(f"{base}/api/v1/accessions", json=form)
+    assert submitted.status_code == 201, submitted.text
+    cli("outbox", "send")  # without SMTP configured, mail goes to .eml files
+    mails = sorted((folder / "var" / "outbox").glob("*.eml"), key=lambda p: p.stat().st_mtime)
+    message = email.message_from_bytes(mails[-1].read_bytes(), policy=email.policy.default)
+    body = message.get_body(("plain",)).get_content()
+    token = re.search(r"/accede/confirm/(\S+)", body)[1]
+    assert httpx.post(f"{base}/api/v1/accessions/confirm", json={"token": token}).is_success
+    signatory = re.search(r"signatory (\S+)\.", cli("accessions", "approve",
+                                                    submitted.json()["id"]))[1]
+
+    page = browser.new_context(locale="en-GB", java_script_enabled=False).new_page()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(f"{base}/register/{signatory}")
+    image = page.locator("img[src^='/badges/']")
+    image.screenshot(path=tmp_path / "badge.png")
+    [code] = zxingcpp.read_barcodes(Image.open(tmp_path / "badge.png"))
+    badge_id = code.text.rsplit("/verify/", 1)[1]
+    assert page.locator("textarea.embed").input_value().startswith("<a href=")
+    page.goto(f"{base}/verify/{badge_id}")
+    assert "Valid: every check holds." in page.inner_text("main")
+    cli("accessions", "suspend", signatory, "--until", "2099-01-01", "--decision", "P-9")
+    page.reload()
+    text = page.inner_text("main")
+    assert "Not valid." in text and "Suspended: the status list says so." in text
+    page.locator("img[src^='/badges/']").screenshot(path=tmp_path / "suspended.png")
+    assert zxingcpp.read_barcodes(Image.open(tmp_path / "suspended.png"))[0].text == code.text
+    assert all(url.startswith(base) for url in requests), requests
