@@ -72,6 +72,7 @@ def fit(text: str, *, bold: bool, size: int, width: float) -> str:
     return text.rstrip() + "…"
 
 
+@cache
 def _qr_matrix(url: str) -> list[list[bool]]:
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=2)
     code.add_data(url)
@@ -165,5 +166,5 @@ def png(shown: Shown, scale: int = 2) -> bytes:
     draw.text((s(TEXT_X + 10), s(108.5)), words, font=_font(True, s(12)), fill="white",
               anchor="ls")
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    image.save(out, format="PNG", compress_level=6)
     return out.getvalue()
