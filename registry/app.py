@@ -36,7 +36,7 @@ from registry.settings import Settings
 from registry.staff.controllers import StaffApi, StaffPages
 from registry.staff.guards import session_middleware, staff_guard
 from registry.web import errors, health, i18n, pages
-from registry.web.security import add_security_headers
+from registry.web.security import add_security_headers, reject_control_characters
 from registry.web.templating import template_engine
 
 
@@ -94,7 +94,8 @@ def create_app(settings: Settings, *, send_mail: bool = False) -> Litestar:
         ],
         lifespan=[lifespan],
         template_config=TemplateConfig(instance=template_engine(settings.templates_dir)),
-        middleware=[i18n.language_middleware, session_middleware(settings)],
+        middleware=[reject_control_characters, i18n.language_middleware,
+                    session_middleware(settings)],
         guards=[staff_guard],
         csrf_config=CSRFConfig(
             secret=keys.keyring().csrf_secret,

@@ -203,7 +203,10 @@ class AccedePages(Controller):
         except services.AccessionRefused as refusal:
             if refusal.status != 400:
                 raise _refused(refusal) from refusal
-            public_name, question = await review.question(token)
+            try:
+                public_name, question = await review.question(token)
+            except services.AccessionRefused as gone:  # the link itself is no good
+                raise _refused(gone) from gone
             return Template("accede/answer.html", status_code=400, context={
                 "token": token, "public_name": public_name, "question": question,
                 "done": False, "error": _(refusal.message), "answer": text})

@@ -207,6 +207,9 @@ async def reaffirm(token: str, *, settings: Settings) -> Holder:
             raise AccessionRefused(N_("This accession cannot be re-affirmed in its present "
                                       "status."), 409)
         await take_link(link, now)
+        await AccessionLink.update({AccessionLink.expires_at: now}).where(  # one year per click
+            (AccessionLink.accession == h.accession["id"])
+            & (AccessionLink.purpose == LinkPurpose.reaffirm) & AccessionLink.used_at.is_null())
         due = h.signatory["reaffirm_due"]
         # Re-affirmed in time, the year runs on from the old date; after a lapse, from today.
         due = due + YEAR if h.status == S.active and due and due + YEAR > now else now + YEAR
@@ -316,26 +319,50 @@ async def _withdraw_when_due(public_id: str, settings: Settings, now: datetime) 
 
 # --- A new version in force ------------------------------------------------------------
 
+async def _invite(h: Holder, version_id: str, settings: Settings, now: datetime) -> str | None:
+    """A link to accede to the version in force, unless one is still open."""
+    if await AccessionLink.exists().where(
+            (AccessionLink.accession == h.accession["id"])
+            & (AccessionLink.purpose == LinkPurpose.reaccede)
+            & AccessionLink.used_at.is_null() & (AccessionLink.expires_at > now)):
+        return None
+    token = await new_link(h.accession["id"], LinkPurpose.reaccede, REACCEDE_LINK, now)
+    return f"{settings.base_url}/accede/renew/{token}"
+
+
+async def _supersede_one(public_id: str, version_id: str, settings: Settings,
+                         now: datetime) -> bool:
+    """An active accession to an older version becomes superseded (valid for the grace
+    period), with an invitation; a lapsed one only gets the invitation."""
+    async with db.write_transaction():  # joins the sync's transaction when there is one
+        h = await _locked(public_id)
+        if h.signatory["version_id"] == version_id or h.status not in (S.active, S.lapsed):
+            return False
+        url = await _invite(h, version_id, settings, now)
+        if h.status == S.lapsed:
+            if url:
+                await _notify(h, "lapsed_superseded", url=url, in_force=version_id)
+            return False
+        grace = now + timedelta(days=settings.supersede_grace_days)
+        await _move(h, S.superseded, event="superseded", now=now, settings=settings,
+                    actor=audit.SYSTEM, tag=EventTag.accession_status_superseded,
+                    grace_until=grace, details={"in_force": version_id})
+        await _notify(h, "superseded", in_force=version_id, grace=_day(grace), url=url)
+    return True
+
+
+async def _older(version_id: str) -> list[str]:
+    return [row["public_id"] for row in await Signatory.select(Signatory.public_id).where(
+        Signatory.status.is_in([S.active, S.lapsed]) & (Signatory.version_id != version_id))]
+
+
 async def supersede(version_id: str, *, settings: Settings, now: datetime | None = None) -> int:
     """Accessions to older versions become superseded: valid for the grace period, with
-    an invitation to accede to the new one. Inside the caller's transaction if there is
+    an invitation to accede to the new one. Inside the caller's transaction when there is
     one (principles sync), so the version and its effects commit together."""
     now = now or _now()
-    rows = await Signatory.select(Signatory.public_id).where(
-        (Signatory.status == S.active) & (Signatory.version_id != version_id))
-    for row in rows:
-        h = await _locked(row["public_id"])
-        if h.status != S.active or h.signatory["version_id"] == version_id:
-            continue
-        grace = now + timedelta(days=settings.supersede_grace_days)
-        token = await new_link(h.accession["id"], LinkPurpose.reaccede, REACCEDE_LINK, now)
-        await _move(h, S.superseded, event="superseded", now=now, settings=settings,
-                    actor=audit.SYSTEM,
-                    tag=EventTag.accession_status_superseded, grace_until=grace,
-                    details={"in_force": version_id})
-        await _notify(h, "superseded", in_force=version_id, grace=_day(grace),
-                      url=f"{settings.base_url}/accede/renew/{token}")
-    return len(rows)
+    return sum([await _supersede_one(public_id, version_id, settings, now)
+                for public_id in await _older(version_id)])
 
 
 async def reaccession_form(token: str) -> tuple[Holder, principles.VersionInfo]:
@@ -374,7 +401,9 @@ async def reaccede(token: str, answers: ReaccessionAnswers, *,
     public_id = tokens.public_id(12)
     async with db.write_transaction():
         h = await _locked(h.public_id)
-        check_transition(h.status, S.active)
+        if h.status not in (S.superseded, S.lapsed):  # never a way out of a suspension
+            raise AccessionRefused(N_("This accession cannot accede to the new version in its "
+                                      "present status."), 409)
         await take_link(link, now)
         application = {**form.model_dump(mode="json"),
                        "language": h.application.get("language", "en")}
@@ -392,7 +421,9 @@ async def reaccede(token: str, answers: ReaccessionAnswers, *,
         receipt_token = await new_link(inserted[0]["id"], LinkPurpose.receipt,
                                        timedelta(days=30), now)
         due = now + YEAR
-        await _move(h, S.active, event="reacceded", now=now, settings=settings,
+        renewed = Holder(h.signatory, {**h.accession, "id": inserted[0]["id"],
+                                       "public_id": public_id}, h.application)
+        await _move(renewed, S.active, event="reacceded", now=now, settings=settings,
                     actor=audit.ANONYMOUS,
                     tag=EventTag.accession_version_reacceded,
                     details={"version": in_force.version_id, "accession": public_id},
@@ -419,11 +450,12 @@ async def _lapse_when_due(public_id: str, settings: Settings, now: datetime) -> 
             return False
         await _move(h, S.lapsed, event="lapsed", now=now, settings=settings, actor=audit.SYSTEM,
                     tag=EventTag.accession_status_lapsed, grace_until=None)
-        if grace_over:
-            in_force = await principles.version_in_force()
+        in_force = await principles.version_in_force()
+        if in_force is not None and in_force.version_id != h.signatory["version_id"]:
+            # Re-affirming an old version is not possible: the way back is the new one.
             token = await new_link(h.accession["id"], LinkPurpose.reaccede, REACCEDE_LINK, now)
             await _notify(h, "lapsed_superseded", url=f"{settings.base_url}/accede/renew/{token}",
-                          in_force=in_force.version_id if in_force else "")
+                          in_force=in_force.version_id)
         else:
             token = await new_link(h.accession["id"], LinkPurpose.reaffirm, REAFFIRM_LINK, now)
             await _notify(h, "lapsed", url=f"{settings.base_url}/accede/reaffirm/{token}")
@@ -467,8 +499,22 @@ async def revoke(public_id: str, *, decision: str, actor: audit.Actor,
 
 async def _reinstate(h: Holder, *, actor: audit.Actor, now: datetime, settings: Settings,
                      details: dict | None = None) -> None:
-    await _move(h, S.active, event="reinstated", now=now, actor=actor, settings=settings,
-                tag=EventTag.accession_status_reinstated, suspended_until=None, details=details)
+    """Back from a suspension: to superseded if a newer version came into force meanwhile
+    (with at least a month to accede to it), else active. A year that ran out during
+    the suspension gets a month more, and a fresh reminder."""
+    in_force = await principles.version_in_force()
+    month = timedelta(days=settings.reaffirm_reminder_days)
+    fields: dict[str, Any] = {"suspended_until": None}
+    if in_force is not None and in_force.version_id != h.signatory["version_id"]:
+        wanted = S.superseded
+        fields["grace_until"] = max(h.signatory["grace_until"] or now, now + month)
+    else:
+        wanted = S.active
+        due = h.signatory["reaffirm_due"]
+        if due is None or due < now + month:
+            fields.update(reaffirm_due=now + month, reminded_at=None)
+    await _move(h, wanted, event="reinstated", now=now, actor=actor, settings=settings,
+                tag=EventTag.accession_status_reinstated, details=details, **fields)
     await _notify(h, "reinstated")
 
 
@@ -515,7 +561,11 @@ async def complete_withdrawal(public_id: str, *, decision: str, actor: audit.Act
 
 # --- The persecuted mark ---------------------------------------------------------------
 
-PAUSED_DEADLINES = ("reaffirm_due", "grace_until", "withdrawal_effective_at")
+def _deadline_lengths(settings: Settings) -> dict[str, timedelta]:
+    """Each paused deadline, and how long after its start it falls."""
+    return {"reaffirm_due": YEAR,
+            "grace_until": timedelta(days=settings.supersede_grace_days),
+            "withdrawal_effective_at": timedelta(days=settings.withdrawal_cooling_off_days)}
 
 
 async def mark_persecuted(public_id: str, persecuted: bool, *, actor: audit.Actor,
@@ -536,10 +586,15 @@ async def mark_persecuted(public_id: str, persecuted: bool, *, actor: audit.Acto
                                subject=f"signatory:{public_id}")
             return
         paused = now - since
-        changes: dict[Any, Any] = {Signatory.persecuted_since: None}
-        for name in PAUSED_DEADLINES:
-            if h.signatory[name] is not None:
-                changes[getattr(Signatory, name)] = h.signatory[name] + paused
+        changes: dict[Any, Any] = {Signatory.persecuted_since: None,
+                                   Signatory.reminded_at: None}
+        for name, length in _deadline_lengths(settings).items():
+            deadline = h.signatory[name]
+            if deadline is not None:
+                # Time stood still from the mark (or from when the deadline was set, if
+                # later) until now: the deadline moves on by exactly that.
+                started = deadline - length
+                changes[getattr(Signatory, name)] = deadline + (now - max(since, started))
         await Signatory.update(changes).where(_SIGNATORY == h.signatory["id"])
         await audit.record(EventTag.accession_persecution_unmarked, actor=actor,
                            subject=f"signatory:{public_id}",
@@ -556,6 +611,7 @@ class DeadlineReport:
     withdrawn: int = 0
     reinstated: int = 0
     reminded: int = 0
+    renewed: int = 0  # badges of persecuted signatories, whose deadlines are paused
 
     def __str__(self) -> str:
         return ", ".join(f"{count} {what}" for what, count in vars(self).items())
@@ -567,9 +623,6 @@ async def run_deadlines(settings: Settings, *, now: datetime | None = None) -> D
     now = now or _now()
     report = DeadlineReport()
     in_force = await principles.version_in_force()
-    if in_force is not None:
-        async with db.write_transaction():
-            report.superseded = await supersede(in_force.version_id, settings=settings, now=now)
 
     async def ids(condition: Any) -> list[str]:
         return [r["public_id"] for r in await Signatory.select(Signatory.public_id).where(
@@ -584,6 +637,9 @@ async def run_deadlines(settings: Settings, *, now: datetime | None = None) -> D
                 log.exception("deadlines: %s failed for signatory %s", step.__name__, public_id)
         return done
 
+    if in_force is not None:
+        report.superseded = await each(_supersede_one, await _older(in_force.version_id),
+                                       in_force.version_id, settings, now)
     report.lapsed = await each(_lapse_when_due, await ids(
         ((Signatory.status == S.active) & (Signatory.reaffirm_due <= now - timedelta(
             days=settings.reaffirm_grace_days)))
@@ -599,6 +655,7 @@ async def run_deadlines(settings: Settings, *, now: datetime | None = None) -> D
         (Signatory.status == S.active) & Signatory.reminded_at.is_null()
         & (Signatory.reaffirm_due <= now + timedelta(days=settings.reaffirm_reminder_days))),
         settings, now)
+    report.renewed = await badges.renew_paused(settings, now)
     await badges.keep_status_lists_fresh(settings)  # signed anew daily, whatever `now` says
     return report
 

@@ -302,9 +302,13 @@ async def answer(token: str, text: str) -> None:
     now = datetime.now(UTC)
     link = await usable_link(token, LinkPurpose.answer, now)
     async with db.write_transaction():
+        found = await Accession.select(Accession.public_id).where(
+            _ACCESSION == link["accession"]).first()
+        assert found is not None
+        await db.serialise(f"accession:{found['public_id']}")
+        # Read under the lock: a decision taken meanwhile must not be undone.
         row = await Accession.select().where(_ACCESSION == link["accession"]).first()
         assert row is not None
-        await db.serialise(f"accession:{row['public_id']}")
         if row["status"] != S.information_requested:
             raise AccessionRefused(N_("This application is no longer waiting for an answer."),
                                    409)

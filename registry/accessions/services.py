@@ -31,7 +31,7 @@ TRANSITIONS: dict[AccessionStatus, frozenset[AccessionStatus]] = {
     S.pending_review: frozenset({S.active, S.rejected, S.information_requested}),
     S.information_requested: frozenset({S.pending_review, S.rejected}),
     S.active: frozenset({S.withdrawn, S.suspended, S.revoked, S.lapsed, S.superseded}),
-    S.suspended: frozenset({S.active, S.revoked}),
+    S.suspended: frozenset({S.active, S.superseded, S.revoked}),
     S.superseded: frozenset({S.active, S.lapsed, S.withdrawn, S.suspended, S.revoked}),
     S.lapsed: frozenset({S.active, S.withdrawn, S.revoked}),
     S.rejected: frozenset(),

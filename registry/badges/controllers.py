@@ -4,6 +4,7 @@ and the API. Everything here is public and cookie-free; what other sites embed o
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -22,6 +23,7 @@ from registry.web.i18n import gettext as _
 
 SHARED = {"access-control-allow-origin": "*", "cross-origin-resource-policy": "cross-origin"}
 IMAGE_MAX_AGE = 60
+BADGE_ID = r"^[A-Za-z0-9_-]{1,40}$"
 ID = Annotated[str, Parameter(max_length=40)]
 
 
@@ -101,7 +103,7 @@ class CheckOut(BaseModel):
 class VerifyRequest(BaseModel):
     credential: Annotated[str, Field(max_length=verification.MAX_LENGTH)] | None = Field(
         default=None, description="A badge credential (compact JWS).")
-    badge_id: Annotated[str, Field(max_length=40)] | None = Field(
+    badge_id: Annotated[str, Field(max_length=40, pattern=BADGE_ID)] | None = Field(
         default=None, description="Or a badge id: its current credential is checked.")
 
 
@@ -192,7 +194,12 @@ class VerifyPages(Controller):
                                                                      max_length=40)] = None
                    ) -> Template | Redirect:
         if badge:
-            return Redirect(f"/verify/{badge.strip()}", status_code=303)
+            badge = badge.strip()
+            if not re.fullmatch(BADGE_ID, badge):
+                return Template("verify/index.html", status_code=400, context={
+                    "verified": None, **_words(),
+                    "error": _("A badge id has only letters, digits, - and _.")})
+            return Redirect(f"/verify/{badge}", status_code=303)
         return Template("verify/index.html", context={"verified": None, "error": None,
                                                       **_words()})
 

@@ -47,7 +47,7 @@ def _purpose_of(token: str) -> str | None:
         body = token.strip().split(".")[1]
         payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
         return str(payload["credentialSubject"]["statusPurpose"])
-    except (IndexError, ValueError, KeyError, TypeError):
+    except (IndexError, ValueError, KeyError, TypeError, RecursionError):
         return None
 
 
@@ -61,7 +61,7 @@ def verify(token: str, *, issuer: str, jwks_source: str | None = None,
         jwks: dict[str, Any] = json.loads(jwks_text)
         if not isinstance(jwks, dict) or not isinstance(jwks.get("keys"), list):
             raise ValueError
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:
         raise SourceError("the key set is not a JWKS (a JSON object with \"keys\")") from error
     given = {}
     for source in status_sources:

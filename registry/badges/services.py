@@ -43,6 +43,7 @@ GOOD = frozenset({"active", "superseded"})
 _BADGE = Badge._meta.primary_key
 _SIGNATORY = Signatory._meta.primary_key
 CACHE_SIZE = 4096
+PERSECUTED_AHEAD = timedelta(days=30)
 
 
 def _now() -> datetime:
@@ -104,6 +105,35 @@ async def _free_index(column: Any) -> int:
             return index
 
 
+def _validity(sig: dict, badge: dict, settings: Settings, now: datetime) -> datetime:
+    """Valid for the year of the accession and the grace period after it; a superseded
+    accession at least until its grace period ends; a persecuted signatory's (whose
+    deadlines are paused) always at least a month ahead, renewed by the daily pass."""
+    until: datetime = (sig["reaffirm_due"] or now + YEAR) + timedelta(
+        days=settings.reaffirm_grace_days)
+    if sig["status"] == "superseded" and sig["grace_until"] is not None:
+        until = max(until, sig["grace_until"])
+    if sig["persecuted_since"] is not None:
+        held = badge.get("valid_until")
+        until = max(until, held if held and held > now + PERSECUTED_AHEAD
+                    else now + 2 * PERSECUTED_AHEAD)
+    return until
+
+
+async def renew_paused(settings: Settings, now: datetime | None = None) -> int:
+    """The daily pass: badges of persecuted signatories that would expire within a month
+    get a new credential (their deadlines are paused, so their badge must not lapse)."""
+    now = now or _now()
+    rows = await Badge.select(Badge.signatory, Badge.badge_id).where(
+        Badge.signatory.persecuted_since.is_not_null()
+        & (Badge.valid_until < now + PERSECUTED_AHEAD) & Badge.revoked.eq(False))
+    for row in rows:
+        async with db.write_transaction():
+            await db.serialise(f"badge:{row['badge_id']}")
+            await refresh(row["signatory"], settings=settings, now=now)
+    return len(rows)
+
+
 async def refresh(signatory_id: int, *, settings: Settings, now: datetime | None = None) -> None:
     """Bring a signatory's badge in line with it. Inside the caller's transaction; the
     first call for an active signatory creates the badge."""
@@ -128,9 +158,7 @@ async def refresh(signatory_id: int, *, settings: Settings, now: datetime | None
         signatory_id=sig["public_id"], name=sig["register_name"],
         listed=sig["register_name"] is not None, version=sig["version_id"],
         version_sha256=version["content_hash"], acceded_on=sig["acceded_at"].date().isoformat())
-    # Valid for the year of the accession and the grace period after it.
-    valid_until = (sig["reaffirm_due"] or now + YEAR) + timedelta(
-        days=settings.reaffirm_grace_days)
+    valid_until = _validity(sig, badge, settings, now)
     digest = hashlib.sha256(json.dumps([asdict(subject), credentials.iso(valid_until)],
                                        sort_keys=True).encode()).hexdigest()
     changes: dict[str, Any] = {}
@@ -177,6 +205,8 @@ async def publish_status_list(purpose: str, *, settings: Settings,
                               now: datetime | None = None) -> None:
     """Sign the list again from the badges' flags (inside the caller's transaction)."""
     now = now or _now()
+    # Two changes at once must not each publish a list without the other's bit.
+    await db.serialise("badges:status_lists")
     flag, index = ((Badge.revoked, Badge.revocation_index) if purpose == "revocation"
                    else (Badge.suspended, Badge.suspension_index))
     set_indexes = [row["i"] for row in await Badge.select(index.as_alias("i")).where(
@@ -199,17 +229,17 @@ async def publish_status_list(purpose: str, *, settings: Settings,
     db.after_commit(lambda: _bump(settings))
 
 
-async def keep_status_lists_fresh(settings: Settings, *, now: datetime | None = None) -> int:
+async def keep_status_lists_fresh(settings: Settings, *, force: bool = False) -> int:
     """Sign again every list older than a day (the daily pass; and the first request on
-    a new installation). Returns how many were signed."""
-    now = now or _now()
+    a new installation), or every list (`force`). Returns how many were signed."""
+    now = _now()
     signed = 0
     async with db.write_transaction():
         await db.serialise("badges:status_lists")
         for purpose in credentials.PURPOSES:
             row = await StatusList.select(StatusList.issued_at).where(
                 StatusList.purpose == purpose).first()
-            if row is None or row["issued_at"] <= now - STATUS_LIST_RESIGN:
+            if force or row is None or row["issued_at"] <= now - STATUS_LIST_RESIGN:
                 await publish_status_list(purpose, settings=settings, now=now)
                 signed += 1
     return signed
@@ -225,7 +255,7 @@ async def reissue_all(settings: Settings) -> int:
                 Badge.badge_id == row["badge_id"])
             await refresh(row["signatory"], settings=settings)
             count += 1
-    await keep_status_lists_fresh(settings, now=_now() + STATUS_LIST_RESIGN)
+    await keep_status_lists_fresh(settings, force=True)
     _bump(settings)  # the JWKS has a new key
     return count
 
@@ -257,6 +287,7 @@ async def badge_images(badge_id: str, settings: Settings) -> Images | None:
 class PublishedList:
     credential: str
     etag: str
+    issued_at: datetime
 
 
 async def status_list(purpose: str, settings: Settings) -> PublishedList | None:
@@ -264,15 +295,16 @@ async def status_list(purpose: str, settings: Settings) -> PublishedList | None:
         return None
     current = generation(settings)
     cached = _cache.get(f"list:{purpose}", current)
-    if cached is not None:
+    if cached is not None and cached.issued_at > _now() - STATUS_LIST_RESIGN:
         return cached  # type: ignore[no-any-return]
     row = await StatusList.select().where(StatusList.purpose == purpose).first()
     if row is None or row["issued_at"] <= _now() - STATUS_LIST_RESIGN:
         await keep_status_lists_fresh(settings)  # the first request of the day signs anew
+        current = generation(settings)
         row = await StatusList.select().where(StatusList.purpose == purpose).first()
         assert row is not None
-    found = PublishedList(row["credential"], row["etag"])
-    _cache.put(f"list:{purpose}", generation(settings), found)
+    found = PublishedList(row["credential"], row["etag"], row["issued_at"])
+    _cache.put(f"list:{purpose}", current, found)
     return found
 
 

@@ -100,7 +100,7 @@ def verify(token: str, *, jwks: dict[str, Any], issuer: str, now: datetime,
             raise ValueError
         header = _b64json(parts[0])
         _b64json(parts[1])
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError):
         result.add("format", False, N_("This is not a credential: a compact JWS has three "
                                        "base64url parts separated by dots."))
         result.skip(*CHECKS[1:])
@@ -139,7 +139,7 @@ def verify(token: str, *, jwks: dict[str, Any], issuer: str, now: datetime,
         payload = json.loads(jws.verify(token, public, algorithms=[ALGORITHM]))
         if not isinstance(payload, dict):
             raise ValueError
-    except (JOSEError, ValueError):
+    except (JOSEError, ValueError, RecursionError):
         result.add("signature", False, N_("The signature does not match the content: the "
                                           "credential was altered or not made by this key."))
         result.skip(*CHECKS[4:])
@@ -231,7 +231,7 @@ def status_list_bits(token: str, *, jwks: dict[str, Any], issuer: str, purpose: 
     token = token.strip()
     try:
         header = _b64json(token.split(".")[0])
-    except (ValueError, binascii.Error, UnicodeDecodeError, IndexError):
+    except (ValueError, binascii.Error, UnicodeDecodeError, IndexError, RecursionError):
         return "the status list is not a compact JWS"
     if header.get("alg") != ALGORITHM or header.get("typ") != TYP:
         return "the status list is not an ES256 vc+jwt"
@@ -246,7 +246,7 @@ def status_list_bits(token: str, *, jwks: dict[str, Any], issuer: str, purpose: 
         stated = payload["issuer"]["id"] if isinstance(payload["issuer"], dict) else (
             payload["issuer"])
         valid_until = _when(payload["validUntil"])
-    except (JOSEError, ValueError, KeyError, TypeError):
+    except (JOSEError, ValueError, KeyError, TypeError, RecursionError):
         return "the status list's signature or content is not valid"
     if stated != issuer_id(issuer) or payload.get("id") != url:
         return f"the status list {payload.get('id')} is not {url} from {issuer_id(issuer)}"

@@ -6,8 +6,13 @@ hook, which sees every response start (see LIBRARY-NOTES.md).
 
 from __future__ import annotations
 
+from urllib.parse import unquote_to_bytes
+
 from litestar.datastructures import MutableScopeHeaders
-from litestar.types import Message, Scope
+from litestar.exceptions import ClientException
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from registry.web.i18n import N_
 
 # Nothing from any other host, no inline script, no framing: pages work without
 # JavaScript, and a hostile page cannot embed ours.
@@ -46,3 +51,19 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
     # ignored by browsers and would be a lie in the development server.
     if scope.get("scheme") == "https":
         headers["strict-transport-security"] = HSTS
+
+
+def reject_control_characters(app: ASGIApp) -> ASGIApp:
+    """A path or query with a control character (a NUL above all) is refused with a 400
+    before any handler sees it: PostgreSQL cannot hold a NUL in text, and no id, search
+    or filter of ours has one."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            query = unquote_to_bytes(scope.get("query_string", b""))
+            if any(ord(ch) < 32 or ord(ch) == 127 for ch in scope["path"]) or any(
+                    byte < 32 or byte == 127 for byte in query):
+                raise ClientException(N_("The address contains a control character."))
+        await app(scope, receive, send)
+
+    return middleware

@@ -258,15 +258,22 @@ async def test_persecuted_pauses_deadlines_and_holds_a_withdrawal_for_the_panel(
 async def test_lifting_the_mark_moves_paused_deadlines_on(client, synced):
     signatory = await accepted(client, synced)
     await lifecycle.mark_persecuted(signatory, True, actor=SYSTEM, settings=synced)
-    # As if the mark had been set 100 days ago.
+    now = datetime.now(UTC)
+    # As if accepted 200 days ago and marked 100 days ago; a withdrawal confirmed 10 days
+    # ago, during the mark.
     await Signatory.update({
-        Signatory.persecuted_since: datetime.now(UTC) - timedelta(days=100)}).where(
-        Signatory.public_id == signatory)
-    due = (await signatory_row(signatory))["reaffirm_due"]
+        Signatory.persecuted_since: now - timedelta(days=100),
+        Signatory.reaffirm_due: now + timedelta(days=165),
+        Signatory.withdrawal_effective_at: now + timedelta(days=4),
+        Signatory.reminded_at: now}).where(Signatory.public_id == signatory)
     await lifecycle.mark_persecuted(signatory, False, actor=SYSTEM, settings=synced)
     row = await signatory_row(signatory)
-    assert row["persecuted_since"] is None
-    assert timedelta(days=99) < row["reaffirm_due"] - due < timedelta(days=101)
+    assert row["persecuted_since"] is None and row["reminded_at"] is None
+    # The year had 265 days left when marked: it has them again.
+    assert abs(row["reaffirm_due"] - (now + timedelta(days=265))) < timedelta(minutes=1)
+    # The cooling-off ran 0 days before the mark: all 14 are left.
+    assert abs(row["withdrawal_effective_at"] - (now + timedelta(days=14))) < timedelta(
+        minutes=1)
 
 
 # --- A new version comes into force ---------------------------------------------------
@@ -420,3 +427,97 @@ async def test_the_secretariat_asks_and_the_applicant_answers_through_a_link(cli
     raw = await Accession.raw("SELECT body FROM accession_message")
     assert raw and all("независимая" not in r["body"] and "Viasna" not in r["body"]
                        for r in raw)
+
+
+# --- Found in review: each of these once went wrong ------------------------------------
+
+async def test_a_suspension_cannot_be_left_through_the_invitation_to_a_new_version(
+        client, synced, principles_copy, run_cli):
+    signatory = await accepted(client, synced)
+    add_version(principles_copy)
+    assert run_cli("principles", "sync", principles_dir=principles_copy).code == 0
+    renew_path = await last_link("renew")
+    await lifecycle.suspend(signatory, until=datetime.now(UTC) + timedelta(days=90),
+                            decision="P-7", actor=SYSTEM, settings=synced)
+    form = await client.get(renew_path)
+    refused = await client.post(renew_path, data={
+        "_csrf_token": csrf_token(form.text), "representative_name": "Alena Test",
+        "representative_role": "Chair", "head_in_party_body": "no",
+        "signature_name": "Alena Test", "consent": "on"})
+    assert refused.status_code == 409
+    assert (await signatory_row(signatory))["status"] == "suspended"
+    # Reinstated while a newer version is in force: superseded again, grace kept.
+    grace = (await signatory_row(signatory))["grace_until"]
+    await lifecycle.reinstate(signatory, decision="P-8", actor=SYSTEM, settings=synced)
+    row = await signatory_row(signatory)
+    assert row["status"] == "superseded" and row["grace_until"] == grace
+    # Now the invitation works, and only the new accession is active.
+    done = await client.post(renew_path, data={
+        "_csrf_token": csrf_token(form.text), "representative_name": "Alena Test",
+        "representative_role": "Chair", "head_in_party_body": "no",
+        "signature_name": "Alena Test", "consent": "on"})
+    assert done.status_code == 200, done.text
+    statuses = sorted(r["status"] for r in await Accession.select(Accession.status).where(
+        Accession.signatory == row["id"]))
+    assert statuses == ["active", "superseded"]
+
+
+async def test_a_lapsed_signatory_is_invited_to_a_new_version(client, synced, principles_copy,
+                                                              run_cli):
+    signatory = await accepted(client, synced)
+    due = (await signatory_row(signatory))["reaffirm_due"]
+    await lifecycle.run_deadlines(synced, now=due + timedelta(days=31))
+    assert (await signatory_row(signatory))["status"] == "lapsed"
+    add_version(principles_copy)
+    assert run_cli("principles", "sync", principles_dir=principles_copy).code == 0
+    assert (await signatory_row(signatory))["status"] == "lapsed"  # not superseded
+    invitation = (await mails())[-1]
+    assert "accede to version 1.1" in text(invitation)
+    form = await client.get(await last_link("renew"))
+    assert form.status_code == 200
+    # A second pass does not invite again.
+    count = len(await mails())
+    await lifecycle.run_deadlines(synced)
+    assert len(await mails()) == count
+
+
+async def test_two_reaffirm_links_give_one_year(client, synced):
+    signatory = await accepted(client, synced)
+    due = (await signatory_row(signatory))["reaffirm_due"]
+    await lifecycle.run_deadlines(synced, now=due - timedelta(days=29))
+    reminder = await last_link("reaffirm")
+    await lifecycle.run_deadlines(synced, now=due + timedelta(days=31))  # lapses
+    lapse_link = await last_link("reaffirm")
+    assert lapse_link != reminder
+    assert (await press(client, lapse_link)).status_code == 200
+    assert (await press(client, reminder)).status_code == 410
+    row = await signatory_row(signatory)
+    assert row["reaffirm_due"] < datetime.now(UTC) + timedelta(days=366)
+
+
+async def test_a_suspension_over_the_anniversary_leaves_a_month_to_reaffirm(client, synced):
+    signatory = await accepted(client, synced)
+    await lifecycle.suspend(signatory, until=datetime.now(UTC) + timedelta(days=500),
+                            decision="P-11", actor=SYSTEM, settings=synced)
+    await Signatory.update({Signatory.reaffirm_due: datetime.now(UTC) - timedelta(days=40)}
+                           ).where(Signatory.public_id == signatory)
+    await lifecycle.reinstate(signatory, decision="P-12", actor=SYSTEM, settings=synced)
+    row = await signatory_row(signatory)
+    assert row["status"] == "active" and row["reaffirm_due"] > datetime.now(UTC)
+    report = await lifecycle.run_deadlines(synced)
+    assert report.lapsed == 0 and report.reminded == 1
+
+
+async def test_the_answer_page_refuses_in_words_when_text_and_link_are_both_bad(client, synced):
+    page = await client.get("/accede/withdraw")
+    response = await client.post("/accede/answer/not-a-real-token-at-all", data={
+        "_csrf_token": csrf_token(page.text), "answer": "x"})
+    assert response.status_code == 404 and "not valid" in response.text
+
+
+async def test_control_characters_in_addresses_are_refused(client, synced):
+    for path in ["/register/a%00b", "/badges/a%00b.svg", "/api/v1/badges/a%00b",
+                 "/register?q=%00", "/api/v1/signatories?country=%00"]:
+        response = await client.get(path)
+        assert response.status_code == 400, path
+        assert "control character" in response.text

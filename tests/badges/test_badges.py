@@ -413,3 +413,60 @@ async def test_offline_verification_from_files(client, synced, run_cli, tmp_path
     assert "is not one of the registry's published keys" in run_cli(*args).out
     missing = run_cli("verify", badge["credential"], "--jwks", str(tmp_path / "nope.json"))
     assert missing.code != 0 and "cannot read the key set" in missing.output
+
+
+# --- Found in review -------------------------------------------------------------------
+
+async def test_concurrent_revocations_all_reach_the_signed_list(client, synced):
+    import asyncio
+
+    people = [await accepted(client, synced, public_name=f"Revoked {n}", legal_name=f"R {n}",
+                             contact_email=f"r{n}@example.org") for n in range(4)]
+    await asyncio.gather(*(lifecycle.revoke(p, decision=f"P-{n}", actor=SYSTEM,
+                                            settings=synced) for n, p in enumerate(people)))
+    jwks = await published_jwks(client)
+    listed = (await client.get("/status/revocation")).text
+    for person in people:
+        index = (await badge_of(client, person))["status_list_entries"]["revocation"]
+        assert independent_bit(listed, jwks, index) is True
+
+
+async def test_ugly_credentials_get_reasons_not_errors(client, synced):
+    deep = b64(b"[" * 100_000 + b"]" * 100_000)
+    for token in [f"{deep}.{deep}.", "", "a.b", "." * 3, "🕊.🕊.🕊", "x" * 25_000]:
+        response = await client.post("/api/v1/verify", json={"credential": token or "x"})
+        assert response.status_code in (200, 400), (token[:20], response.text)
+        if response.status_code == 200:
+            assert response.json()["valid"] is False
+    assert (await client.post("/api/v1/verify", json={"badge_id": "../../x"})).status_code == 400
+    bad = await client.get("/verify?badge=..%2f..%2fstaff", follow_redirects=False)
+    assert bad.status_code == 400 and "letters, digits" in bad.text
+
+
+async def test_badges_of_superseded_and_persecuted_signatories_stay_valid(
+        client, synced, principles_copy, run_cli):
+    from registry.badges import verification
+
+    superseded = await accepted(client, synced)
+    persecuted = await accepted(client, synced, public_name="Marked", legal_name="Marked",
+                                contact_email="m@example.org")
+    await lifecycle.mark_persecuted(persecuted, True, actor=SYSTEM, settings=synced)
+    from tests.accessions.test_lifecycle import add_version
+
+    add_version(principles_copy)
+    assert run_cli("principles", "sync", principles_dir=principles_copy).code == 0
+    row = await Signatory.select().where(Signatory.public_id == superseded).first()
+    badge = await badge_of(client, superseded)
+    assert datetime.fromisoformat(badge["valid_until"]) >= row["grace_until"]
+
+    # Long after the year, the persecuted signatory's badge is renewed by the daily pass.
+    later = datetime.now(UTC) + timedelta(days=420)
+    report = await lifecycle.run_deadlines(synced, now=later)
+    assert report.renewed == 1
+    renewed = await badge_of(client, persecuted)
+    assert datetime.fromisoformat(renewed["valid_until"]) > later + timedelta(days=30)
+    jwks = (await client.get("/.well-known/jwks.json")).json()
+    result = verification.verify(renewed["credential"], jwks=jwks, issuer=synced.base_url,
+                                 now=later + timedelta(days=1),
+                                 status_lists=lambda purpose, url: bytes(16384))
+    assert result.valid, [c.text for c in result.checks if not c.ok]
