@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import Controller, Response, get, post
+from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import CacheControlHeader, State
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException
@@ -36,6 +39,7 @@ from registry.web import i18n
 from registry.web.i18n import N_
 from registry.web.i18n import gettext as _
 
+log = logging.getLogger("registry.accede")
 NO_STORE = CacheControlHeader(no_store=True)
 TOKEN = Annotated[str, Parameter(max_length=300)]
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
@@ -88,6 +92,20 @@ def _link_page(name: str, token: str, *, done: bool = False, **values: Any) -> T
     return Template("accede/link_action.html", context={
         "action": LINK_ACTIONS[name], "path": f"/accede/{name}/{token}", "done": done,
         "values": values})
+
+
+def _after_answering(work: Callable[..., Awaitable[None]], *args: Any,
+                     **kwargs: Any) -> BackgroundTask:
+    """Work done after the answer has gone: whether an address is known must not show in
+    how long the answer took."""
+
+    async def run() -> None:
+        try:
+            await work(*args, **kwargs)
+        except Exception:  # the person was answered already; the log keeps the trouble
+            log.exception("accede: %s failed after answering", work.__name__)
+
+    return BackgroundTask(run)
 
 
 def _refused(refusal: services.AccessionRefused) -> HTTPException:
@@ -167,9 +185,10 @@ class AccedePages(Controller):
         except ValidationError as error:
             return Template("accede/resend.html", status_code=400, context={
                 "done": False, "error": _field_errors(error).get("contact_email")})
-        await services.resend_confirmation(request.contact_email, settings=state.settings)
-        return Template("accede/resend.html", context={"done": True, "error": None,
-                                                      "answer": _(services.RESEND_ANSWER)})
+        return Template("accede/resend.html", context={
+            "done": True, "error": None, "answer": _(services.RESEND_ANSWER)},
+            background=_after_answering(services.resend_confirmation, request.contact_email,
+                                        settings=state.settings))
 
     @get("/confirm/{token:str}")
     async def confirm_page(self, token: Annotated[str, Parameter(max_length=300)]) -> Template:
@@ -240,9 +259,10 @@ class AccedePages(Controller):
             return Template("accede/withdraw_request.html", status_code=400, context={
                 "done": False, "error": _field_errors(error).get("contact_email"),
                 "days": state.settings.withdrawal_cooling_off_days})
-        await lifecycle.ask_withdrawal(request.contact_email, settings=state.settings)
         return Template("accede/withdraw_request.html", context={
-            "done": True, "answer": _(lifecycle.ASK_WITHDRAWAL_ANSWER)})
+            "done": True, "answer": _(lifecycle.ASK_WITHDRAWAL_ANSWER)},
+            background=_after_answering(lifecycle.ask_withdrawal, request.contact_email,
+                                        settings=state.settings))
 
     @get("/withdraw/{token:str}")
     async def withdraw_page(self, token: TOKEN, state: State) -> Template:
@@ -346,11 +366,13 @@ class AccessionApi(Controller):
 
     @post("/resend", status_code=202)
     async def resend(self, data: Annotated[ResendRequest, Body()],
-                     state: State) -> dict[str, str]:
+                     state: State) -> Response[dict[str, str]]:
         """Send a new confirmation link (at most one every 10 minutes). The answer is the
         same whether or not an application with this address exists."""
-        await services.resend_confirmation(data.contact_email, settings=state.settings)
-        return {"detail": _(services.RESEND_ANSWER)}
+        return Response({"detail": _(services.RESEND_ANSWER)}, status_code=202,
+                        background=_after_answering(services.resend_confirmation,
+                                                    data.contact_email,
+                                                    settings=state.settings))
 
     @post("/confirm", status_code=200)
     async def confirm(self, data: Annotated[ConfirmRequest, Body()],
@@ -386,11 +408,13 @@ class AccessionApi(Controller):
 
     @post("/withdrawal", status_code=202)
     async def ask_withdrawal(self, data: Annotated[ResendRequest, Body()],
-                             state: State) -> dict[str, str]:
+                             state: State) -> Response[dict[str, str]]:
         """Ask for a link to withdraw: it goes to the contact address, if an accession
         with it is in the register. The answer is the same either way."""
-        await lifecycle.ask_withdrawal(data.contact_email, settings=state.settings)
-        return {"detail": _(lifecycle.ASK_WITHDRAWAL_ANSWER)}
+        return Response({"detail": _(lifecycle.ASK_WITHDRAWAL_ANSWER)}, status_code=202,
+                        background=_after_answering(lifecycle.ask_withdrawal,
+                                                    data.contact_email,
+                                                    settings=state.settings))
 
     @post("/withdraw", status_code=200)
     async def withdraw(self, data: Annotated[TokenRequest, Body()],
