@@ -27,7 +27,38 @@ from playwright.sync_api import sync_playwright  # noqa: E402 - only once Chromi
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory, database_url):
+def emptied(data_dir, database_url):
+    """On PostgreSQL the server shares the test database: start it from empty tables,
+    whatever earlier tests left (a version 1.1, for one). Done on a thread with a loop of
+    its own: Playwright's sync API must not meet a running loop."""
+    import asyncio
+    import threading
+
+    from registry import db, runtime
+    from tests.conftest import _empty_all_tables, make_settings
+
+    async def work() -> None:
+        runtime.configure(make_settings(data_dir, database_url))
+        await db.migrate()
+        await _empty_all_tables()
+
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(work())
+        except BaseException as error:  # handed to the test below
+            failures.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if failures:
+        raise failures[0]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory, database_url, emptied):
     # Served against the same database engine as the rest of the run.
     env = {"REGISTRY_DATABASE_URL": database_url} if database_url.startswith("postgres") else {}
     folder = tmp_path_factory.mktemp("browser")
