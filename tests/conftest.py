@@ -8,10 +8,12 @@ skip.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,6 +86,30 @@ async def _empty_all_tables() -> None:
     tables = [t for t in db.all_tables() if t._meta.tablename not in KEPT]
     for table in reversed(tables):
         await table.delete(force=True)
+
+
+def empty_database_in_a_thread(data_dir: Path, database_url: str) -> None:
+    """Empty the test database from synchronous code (a server about to share it): on a
+    thread with a loop of its own, since Playwright's sync API must not meet a running
+    loop."""
+    failures: list[BaseException] = []
+
+    async def work() -> None:
+        runtime.configure(make_settings(data_dir, database_url))
+        await db.migrate()
+        await _empty_all_tables()
+
+    def run() -> None:
+        try:
+            asyncio.run(work())
+        except BaseException as error:  # re-raised below, in the caller's thread
+            failures.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if failures:
+        raise failures[0]
 
 
 @pytest.fixture

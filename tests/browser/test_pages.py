@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import IN_CI
+from tests.conftest import IN_CI, empty_database_in_a_thread
 from tests.serving.server import running_registry
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -29,32 +29,8 @@ from playwright.sync_api import sync_playwright  # noqa: E402 - only once Chromi
 @pytest.fixture(scope="module")
 def emptied(data_dir, database_url):
     """On PostgreSQL the server shares the test database: start it from empty tables,
-    whatever earlier tests left (a version 1.1, for one). Done on a thread with a loop of
-    its own: Playwright's sync API must not meet a running loop."""
-    import asyncio
-    import threading
-
-    from registry import db, runtime
-    from tests.conftest import _empty_all_tables, make_settings
-
-    async def work() -> None:
-        runtime.configure(make_settings(data_dir, database_url))
-        await db.migrate()
-        await _empty_all_tables()
-
-    failures: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            asyncio.run(work())
-        except BaseException as error:  # handed to the test below
-            failures.append(error)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    if failures:
-        raise failures[0]
+    whatever earlier tests left (a version 1.1, for one)."""
+    empty_database_in_a_thread(data_dir, database_url)
 
 
 @pytest.fixture(scope="module")

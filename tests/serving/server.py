@@ -21,9 +21,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_registry(cwd: Path, env: dict[str, str], timeout: float = 60) -> Iterator[str]:
+def running_registry(cwd: Path, env: dict[str, str], timeout: float = 60,
+                     port: int | None = None) -> Iterator[str]:
     """Run `registry serve` in `cwd` with exactly `env` (plus PATH); yield its base URL."""
-    port = free_port()
+    port = port or free_port()
     base = f"http://127.0.0.1:{port}"
     command = [str(Path(sys.executable).with_name("registry")), "serve", "--port", str(port)]
     full_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **env}
