@@ -62,7 +62,9 @@ YEAR = timedelta(days=365)
 REAFFIRM_LINK = timedelta(days=400)
 REACCEDE_LINK = timedelta(days=2 * 365)
 CANCEL_LINK = timedelta(days=365)  # the pending withdrawal itself is checked as well
-ASK_AGAIN_AFTER = timedelta(minutes=10)
+# Anyone may ask for a signatory's withdrawal link: not so often that it becomes a way
+# to flood their mailbox.
+ASK_AGAIN_AFTER = timedelta(hours=1)
 _SIGNATORY = Signatory._meta.primary_key
 _ACCESSION = Accession._meta.primary_key
 # Statuses that keep a signatory in good standing: a withdrawal or lapse would be a loss.
@@ -229,7 +231,7 @@ async def reaffirm(token: str, *, settings: Settings) -> Holder:
 
 ASK_WITHDRAWAL_ANSWER = N_(
     "If an accession with this contact address is in the register, a link to withdraw it is "
-    "on its way to that address. A new link can be sent once every 10 minutes.")
+    "on its way to that address. A new link can be sent once an hour.")
 
 
 async def ask_withdrawal(email: str, *, settings: Settings) -> None:
