@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     signing_keys_dir: Path | None = Field(
         default=None, description="The registry's ES256 signing keys (default: keys/signing "
         "in the data directory), created on first start.")
+    signing_key_file: Path | None = Field(
+        default=None, description="An ES256 private key (PEM, mode 0600) made elsewhere: it "
+        "becomes the signing key, and is kept among the signing keys so that what it signed "
+        "still verifies after it is replaced.")
     confirmation_link_hours: int = Field(default=48, ge=1, le=30 * 24)
     purge_unconfirmed_days: int = Field(default=7, ge=1, le=3650)
     purge_rejected_days: int = Field(default=90, ge=1, le=3650)

@@ -48,8 +48,8 @@ def configure(settings: Settings, *, create: bool = True) -> Keyring:
         reload=lambda: load_data_keys(data_key_file, create=False),
     )
     signing = SigningKeys(settings.signing_keys_path)
-    if create:
-        signing.ensure()
+    if create or settings.signing_key_file:
+        signing.ensure(settings.signing_key_file)
     _keyring = Keyring(cipher=cipher, secret=load_app_secret(secret_key_file, create=create),
                        signing=signing)
     return _keyring

@@ -7,6 +7,7 @@ old ones stay to verify what they signed.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 from dataclasses import dataclass
@@ -60,15 +61,32 @@ class SigningKeys:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self._loaded: dict[str, SigningKey] = {}  # a kid's key never changes
+        self.configured = False  # the active key comes from REGISTRY_SIGNING_KEY_FILE
 
     def _key(self, kid: str) -> SigningKey:
         if kid not in self._loaded:
             self._loaded[kid] = _load(self.folder, kid)
         return self._loaded[kid]
 
-    def ensure(self) -> None:
-        """On first start: one key, made active. Two processes racing end with one."""
+    def ensure(self, configured: Path | None = None) -> None:
+        """On first start: one key, made active. Two processes racing end with one.
+
+        With a configured key file, that key is the active one: copied among the keys
+        under a kid derived from its public key, so that replacing the file later keeps
+        the old key for what it signed."""
         marker = self.folder / "active"
+        if configured is not None:
+            pem = _read_private(configured)
+            try:
+                public = jwk.construct(pem, ALGORITHM).public_key().to_pem()
+            except JOSEError as error:
+                raise KeyFileError(f"{configured} is not an ES256 private key") from error
+            kid = f"f-{hashlib.sha256(public).hexdigest()[:16]}"
+            _create_once(self.folder / f"{kid}.pem", pem)
+            if not marker.exists() or _read_private(marker).strip() != kid:
+                write_private(marker, kid + "\n")
+            self.configured = True
+            return
         if marker.exists():
             return
         kid = f"s-{datetime.now(UTC):%Y%m%d}-{secrets.token_hex(4)}"
@@ -87,6 +105,10 @@ class SigningKeys:
         return [self._key(path.stem) for path in sorted(self.folder.glob("*.pem"))]
 
     def rotate(self) -> SigningKey:
+        if self.configured:
+            raise KeyFileError("the signing key comes from REGISTRY_SIGNING_KEY_FILE: put a "
+                               "new key in that file and restart; the old one stays among "
+                               "the signing keys")
         kid = f"s-{datetime.now(UTC):%Y%m%d}-{secrets.token_hex(4)}"
         write_private(self.folder / f"{kid}.pem", _new_pem())
         write_private(self.folder / "active", kid + "\n")

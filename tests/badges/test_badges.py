@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import io
 import json
+import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 
@@ -470,3 +471,44 @@ async def test_badges_of_superseded_and_persecuted_signatories_stay_valid(
                                  now=later + timedelta(days=1),
                                  status_lists=lambda purpose, url: bytes(16384))
     assert result.valid, [c.text for c in result.checks if not c.ok]
+
+
+async def test_a_configured_key_file_signs_and_is_kept_after_replacement(
+        client, synced, run_cli, tmp_path, monkeypatch):
+    """REGISTRY_SIGNING_KEY_FILE: a key made elsewhere becomes the signing key; when the
+    file is replaced, what the old one signed still verifies."""
+    def new_pem(path):
+        key = ec.generate_private_key(ec.SECP256R1())
+        path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+        path.chmod(0o600)
+
+    key_file = tmp_path / "issuer.pem"
+    new_pem(key_file)
+    monkeypatch.setenv("REGISTRY_SIGNING_KEY_FILE", str(key_file))
+    signatory = await accepted(client, synced)
+    shown = run_cli("keys", "show")
+    assert shown.code == 0, shown.output
+    configured_kid = re.search(r"^(f-[0-9a-f]{16})  active", shown.out, re.M)[1]
+    refused = run_cli("keys", "rotate")
+    assert refused.code != 0 and "REGISTRY_SIGNING_KEY_FILE" in refused.output
+    key_file.chmod(0o644)
+    assert "readable by others" in run_cli("keys", "show").output
+    key_file.chmod(0o600)
+
+    # The service picks the file's key up when it starts (here: configured again).
+    keys.configure(synced.model_copy(update={"signing_key_file": key_file}))
+    await badge_services.reissue_all(synced)
+    old = (await badge_of(client, signatory))["credential"]
+    assert parts(old)[0]["kid"] == configured_kid
+    jwks = (await client.get("/.well-known/jwks.json")).json()
+    assert configured_kid in {key["kid"] for key in jwks["keys"]}
+
+    new_pem(key_file)  # replaced
+    keys.configure(synced.model_copy(update={"signing_key_file": key_file}))
+    await badge_services.reissue_all(synced)
+    new = (await badge_of(client, signatory))["credential"]
+    assert parts(new)[0]["kid"] != configured_kid
+    assert (await verdict(client, credential=old))["valid"] is True
+    assert (await verdict(client, credential=new))["valid"] is True
