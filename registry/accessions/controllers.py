@@ -33,6 +33,7 @@ from registry.accessions.schemas import (
     SignatoryState,
     TokenRequest,
     country_codes,
+    field_errors,
 )
 from registry.principles import services as principles
 from registry.web import i18n
@@ -114,17 +115,6 @@ def _refused(refusal: services.AccessionRefused) -> HTTPException:
                          detail=f"{refusal.field}: {message}" if refusal.field else message)
 
 
-def _field_errors(error: ValidationError) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for item in error.errors():
-        field = str(item["loc"][0]) if item["loc"] else ""
-        message = item["msg"].removeprefix("Value error, ")
-        if not field and ": " in message:  # a rule across fields names its field first
-            field, message = message.split(": ", 1)
-        found.setdefault(field or "form", message)
-    return found
-
-
 def _form_data(raw: dict[str, Any]) -> dict[str, Any]:
     data = {key: value for key, value in raw.items() if key != "_csrf_token"}
     data["consent"] = data.get("consent") == "on"
@@ -165,7 +155,7 @@ class AccedePages(Controller):
                                               settings=state.settings)
         except ValidationError as error:
             return Template("accede/form.html", status_code=400,
-                            context=await _form_context(values, _field_errors(error)))
+                            context=await _form_context(values, field_errors(error)))
         except services.AccessionRefused as refusal:
             return Template("accede/form.html", status_code=refusal.status, context=await
                             _form_context(values, {refusal.field or "form": _(refusal.message)}))
@@ -184,7 +174,7 @@ class AccedePages(Controller):
                                                                               "")})
         except ValidationError as error:
             return Template("accede/resend.html", status_code=400, context={
-                "done": False, "error": _field_errors(error).get("contact_email")})
+                "done": False, "error": field_errors(error).get("contact_email")})
         return Template("accede/resend.html", context={
             "done": True, "error": None, "answer": _(services.RESEND_ANSWER)},
             background=_after_answering(services.resend_confirmation, request.contact_email,
@@ -257,7 +247,7 @@ class AccedePages(Controller):
                 {"contact_email": data.get("contact_email", "")})
         except ValidationError as error:
             return Template("accede/withdraw_request.html", status_code=400, context={
-                "done": False, "error": _field_errors(error).get("contact_email"),
+                "done": False, "error": field_errors(error).get("contact_email"),
                 "days": state.settings.withdrawal_cooling_off_days})
         return Template("accede/withdraw_request.html", context={
             "done": True, "answer": _(lifecycle.ASK_WITHDRAWAL_ANSWER)},
@@ -316,7 +306,7 @@ class AccedePages(Controller):
             answers = ReaccessionAnswers.model_validate(values)
             confirmed = await lifecycle.reaccede(token, answers, settings=state.settings)
         except ValidationError as error:
-            return await self._renew_page(token, values, _field_errors(error), 400)
+            return await self._renew_page(token, values, field_errors(error), 400)
         except services.AccessionRefused as refusal:
             if refusal.status != 400:
                 raise _refused(refusal) from refusal

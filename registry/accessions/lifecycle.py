@@ -16,25 +16,32 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
 
 from registry import db
-from registry.accessions import notices
+from registry.accessions import notices, register
 from registry.accessions import statement as statements
 from registry.accessions.review import projection
-from registry.accessions.schemas import AccessionForm, Listing, ReaccessionAnswers
+from registry.accessions.schemas import (
+    AccessionForm,
+    Listing,
+    ReaccessionAnswers,
+    field_errors,
+)
 from registry.accessions.services import (
     TRANSITIONS,
+    YEAR,
     AccessionRefused,
     Confirmed,
     S,
     check_transition,
     countersign,
     email_lookup,
+    link_refusal,
     new_link,
     open_field,
     seal,
@@ -58,7 +65,6 @@ from registry.settings import Settings
 from registry.web.i18n import N_
 
 log = logging.getLogger("registry.deadlines")
-YEAR = timedelta(days=365)
 REAFFIRM_LINK = timedelta(days=400)
 REACCEDE_LINK = timedelta(days=2 * 365)
 CANCEL_LINK = timedelta(days=365)  # the pending withdrawal itself is checked as well
@@ -67,8 +73,9 @@ CANCEL_LINK = timedelta(days=365)  # the pending withdrawal itself is checked as
 ASK_AGAIN_AFTER = timedelta(hours=1)
 _SIGNATORY = Signatory._meta.primary_key
 _ACCESSION = Accession._meta.primary_key
-# Statuses that keep a signatory in good standing: a withdrawal or lapse would be a loss.
-GOOD_STANDING = frozenset({S.active, S.superseded})
+# Where each mailed link of a signatory leads.
+LINK_PATHS = {LinkPurpose.reaffirm: "reaffirm", LinkPurpose.withdraw: "withdraw",
+              LinkPurpose.cancel_withdrawal: "cancel-withdrawal", LinkPurpose.reaccede: "renew"}
 
 
 @dataclass(frozen=True)
@@ -109,13 +116,8 @@ async def _holder_of(signatory: dict) -> Holder:
                   json.loads(open_field(accession["application"], "application")))
 
 
-def _signatory_query() -> Any:
-    return Signatory.select(_SIGNATORY.as_alias("id"),
-                            *(c for c in Signatory._meta.columns if c is not _SIGNATORY))
-
-
 async def holder(public_id: str) -> Holder:
-    row = await _signatory_query().where(Signatory.public_id == public_id[:40]).first()
+    row = await Signatory.select().where(Signatory.public_id == public_id[:40]).first()
     if row is None:
         raise AccessionRefused(f"There is no signatory {public_id[:40]!r}.", 404)
     return await _holder_of(row)
@@ -124,11 +126,10 @@ async def holder(public_id: str) -> Holder:
 async def _holder_for_link(link: dict) -> Holder:
     accession = await Accession.select(Accession.signatory).where(
         _ACCESSION == link["accession"]).first()
-    row = (await _signatory_query().where(_SIGNATORY == accession["signatory"]).first()
+    row = (await Signatory.select().where(_SIGNATORY == accession["signatory"]).first()
            if accession and accession["signatory"] else None)
     if row is None:  # a link of an application, never accepted: not for these pages
-        raise AccessionRefused(N_("This link is not valid. Check that it was copied whole."),
-                               404)
+        raise link_refusal(LinkPurpose(link["purpose"]), "unknown")
     return await _holder_of(row)
 
 
@@ -167,6 +168,13 @@ async def _notify(h: Holder, notice: str, *, url: str | None = None, **values: A
                                    "version": h.signatory["version_id"], **values})
 
 
+async def _mailed_link(h: Holder, purpose: LinkPurpose, lifetime: timedelta,
+                       settings: Settings, now: datetime) -> str:
+    """A new one-time link for the signatory's current accession, as its full address."""
+    token = await new_link(h.accession["id"], purpose, lifetime, now)
+    return f"{settings.base_url}/accede/{LINK_PATHS[purpose]}/{token}"
+
+
 async def _locked(public_id: str) -> Holder:
     """The signatory, read again under its lock (inside a write transaction)."""
     await db.serialise(f"signatory:{public_id}")
@@ -182,12 +190,11 @@ async def _remind(public_id: str, settings: Settings, now: datetime) -> bool:
         if (h.status != S.active or h.persecuted or h.signatory["reminded_at"] is not None
                 or due is None or due - timedelta(days=settings.reaffirm_reminder_days) > now):
             return False
-        token = await new_link(h.accession["id"], LinkPurpose.reaffirm, REAFFIRM_LINK, now)
+        url = await _mailed_link(h, LinkPurpose.reaffirm, REAFFIRM_LINK, settings, now)
         await Signatory.update({Signatory.reminded_at: now}).where(
             _SIGNATORY == h.signatory["id"])
         lapses = due + timedelta(days=settings.reaffirm_grace_days)
-        await _notify(h, "reaffirm_reminder", url=f"{settings.base_url}/accede/reaffirm/{token}",
-                      due=_day(due), lapses=_day(lapses))
+        await _notify(h, "reaffirm_reminder", url=url, due=_day(due), lapses=_day(lapses))
         await audit.record(EventTag.accession_reaffirmation_reminded, actor=audit.SYSTEM,
                            subject=f"signatory:{public_id}")
     return True
@@ -200,9 +207,8 @@ async def reaffirm(token: str, *, settings: Settings) -> Holder:
     link = await usable_link(token, LinkPurpose.reaffirm, now)
     async with db.write_transaction():
         h = await _locked((await _holder_for_link(link)).public_id)
-        in_force = await principles.version_in_force()
-        if h.status == S.superseded or (
-                in_force is not None and h.signatory["version_id"] != in_force.version_id):
+        in_force = await principles.version_in_force()  # superseded: always a newer one
+        if in_force is not None and h.signatory["version_id"] != in_force.version_id:
             raise AccessionRefused(N_("A new version of the Principles is in force: accede to "
                                       "it through the link in the invitation mail."), 409)
         if h.status not in (S.active, S.lapsed):
@@ -243,10 +249,9 @@ async def ask_withdrawal(email: str, *, settings: Settings) -> None:
         await db.serialise(f"accessions:submit:{lookup}")
         held = {r["signatory"] for r in await Accession.select(Accession.signatory).where(
             (Accession.email_lookup == lookup) & Accession.signatory.is_not_null())}
-        rows = await Signatory.select(Signatory.public_id).where(
-            _SIGNATORY.is_in(list(held))) if held else []
+        rows = await Signatory.select().where(_SIGNATORY.is_in(list(held))) if held else []
         for row in rows:
-            h = await holder(row["public_id"])
+            h = await _holder_of(row)
             if (email_lookup(h.application["contact_email"]) != lookup
                     or S.withdrawn not in TRANSITIONS[h.status]
                     or h.signatory["withdrawal_effective_at"] is not None
@@ -255,10 +260,10 @@ async def ask_withdrawal(email: str, *, settings: Settings) -> None:
                         & (AccessionLink.purpose == LinkPurpose.withdraw)
                         & (AccessionLink.created_at > now - ASK_AGAIN_AFTER))):
                 continue
-            token = await new_link(h.accession["id"], LinkPurpose.withdraw,
-                                   timedelta(hours=settings.confirmation_link_hours), now)
-            await _notify(h, "withdraw_link", url=f"{settings.base_url}/accede/withdraw/{token}",
-                          hours=settings.confirmation_link_hours)
+            url = await _mailed_link(h, LinkPurpose.withdraw,
+                                     timedelta(hours=settings.confirmation_link_hours),
+                                     settings, now)
+            await _notify(h, "withdraw_link", url=url, hours=settings.confirmation_link_hours)
             await audit.record(EventTag.accession_withdrawal_asked, actor=audit.ANONYMOUS,
                                subject=f"signatory:{h.public_id}")
 
@@ -275,13 +280,12 @@ async def withdraw(token: str, *, settings: Settings) -> Holder:
         check_transition(h.status, S.withdrawn)
         await take_link(link, now)
         effective = now + timedelta(days=settings.withdrawal_cooling_off_days)
-        cancel = await new_link(h.accession["id"], LinkPurpose.cancel_withdrawal,
-                                effective - now + CANCEL_LINK, now)
+        cancel = await _mailed_link(h, LinkPurpose.cancel_withdrawal,
+                                    effective - now + CANCEL_LINK, settings, now)
         await _record(h, "withdrawal_requested", now=now, settings=settings, actor=audit.ANONYMOUS,
                       tag=EventTag.accession_withdrawal_requested,
                       withdrawal_effective_at=effective)
-        await _notify(h, "withdrawal_pending", effective=_day(effective),
-                      url=f"{settings.base_url}/accede/cancel-withdrawal/{cancel}")
+        await _notify(h, "withdrawal_pending", effective=_day(effective), url=cancel)
     return await holder(h.public_id)
 
 
@@ -328,8 +332,7 @@ async def _invite(h: Holder, version_id: str, settings: Settings, now: datetime)
             & (AccessionLink.purpose == LinkPurpose.reaccede)
             & AccessionLink.used_at.is_null() & (AccessionLink.expires_at > now)):
         return None
-    token = await new_link(h.accession["id"], LinkPurpose.reaccede, REACCEDE_LINK, now)
-    return f"{settings.base_url}/accede/renew/{token}"
+    return await _mailed_link(h, LinkPurpose.reaccede, REACCEDE_LINK, settings, now)
 
 
 async def _supersede_one(public_id: str, version_id: str, settings: Settings,
@@ -369,7 +372,10 @@ async def supersede(version_id: str, *, settings: Settings, now: datetime | None
 
 async def reaccession_form(token: str) -> tuple[Holder, principles.VersionInfo]:
     """What the invitation link shows: the signatory and the version to accede to."""
-    link = await usable_link(token, LinkPurpose.reaccede, _now())
+    return await _reaccession(await usable_link(token, LinkPurpose.reaccede, _now()))
+
+
+async def _reaccession(link: dict) -> tuple[Holder, principles.VersionInfo]:
     h = await _holder_for_link(link)
     in_force = await principles.version_in_force()
     if in_force is None or in_force.version_id == h.signatory["version_id"]:
@@ -383,8 +389,8 @@ async def reaccede(token: str, answers: ReaccessionAnswers, *,
     control of the contact address, and the secretariat has accepted this signatory
     before: the new accession is active at once, with its own countersigned receipt."""
     now = _now()
-    h, in_force = await reaccession_form(token)
     link = await usable_link(token, LinkPurpose.reaccede, now)
+    h, in_force = await _reaccession(link)
     values = {k: v for k, v in h.application.items() if k in AccessionForm.model_fields}
     values.update(answers.model_dump(include=set(ReaccessionAnswers.model_fields)),
                   version=in_force.version_id, date=None, applicant_jwk=None,
@@ -392,11 +398,8 @@ async def reaccede(token: str, answers: ReaccessionAnswers, *,
     try:
         form = AccessionForm.model_validate(values)
     except ValidationError as error:
-        problem = error.errors()[0]
-        message = str(problem["msg"]).removeprefix("Value error, ")
-        field, _, said = message.partition(": ") if not problem["loc"] else (
-            str(problem["loc"][0]), "", message)
-        raise AccessionRefused(said or message, field=field or None) from error
+        field, message = next(iter(field_errors(error).items()))
+        raise AccessionRefused(message, field=None if field == "form" else field) from error
     statement = statements.build(form, version=in_force.version_id,
                                  version_hash=in_force.content_hash, on=now.date())
     digest = statements.digest(statement)
@@ -455,12 +458,11 @@ async def _lapse_when_due(public_id: str, settings: Settings, now: datetime) -> 
         in_force = await principles.version_in_force()
         if in_force is not None and in_force.version_id != h.signatory["version_id"]:
             # Re-affirming an old version is not possible: the way back is the new one.
-            token = await new_link(h.accession["id"], LinkPurpose.reaccede, REACCEDE_LINK, now)
-            await _notify(h, "lapsed_superseded", url=f"{settings.base_url}/accede/renew/{token}",
-                          in_force=in_force.version_id)
+            url = await _mailed_link(h, LinkPurpose.reaccede, REACCEDE_LINK, settings, now)
+            await _notify(h, "lapsed_superseded", url=url, in_force=in_force.version_id)
         else:
-            token = await new_link(h.accession["id"], LinkPurpose.reaffirm, REAFFIRM_LINK, now)
-            await _notify(h, "lapsed", url=f"{settings.base_url}/accede/reaffirm/{token}")
+            url = await _mailed_link(h, LinkPurpose.reaffirm, REAFFIRM_LINK, settings, now)
+            await _notify(h, "lapsed", url=url)
     return True
 
 
@@ -680,6 +682,7 @@ class StaffView:
     withdrawal_effective_at: datetime | None
     persecuted_since: datetime | None
     accession_id: str
+    history: list[register.Event] | None = None  # only on a signatory's own page
 
     @property
     def withdrawal_held(self) -> bool:
@@ -702,9 +705,10 @@ def _staff_view(h: Holder) -> StaffView:
 async def staff_list() -> list[StaffView]:
     """Every signatory, listed or not, by name. Decrypts each: fine for the hundreds the
     register holds; a register of many thousands would want paging here."""
-    views = [_staff_view(await _holder_of(row)) for row in await _signatory_query()]
+    views = [_staff_view(await _holder_of(row)) for row in await Signatory.select()]
     return sorted(views, key=lambda v: v.name.casefold())
 
 
 async def staff_find(public_id: str) -> StaffView:
-    return _staff_view(await holder(public_id))
+    h = await holder(public_id)
+    return replace(_staff_view(h), history=await register.history(h.signatory["id"]))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from registry import db
+from registry.accessions import lifecycle
 from registry.accessions.tables import (
     Accession,
     AccessionLink,
@@ -59,8 +60,6 @@ async def purge(settings: Settings, *, actor: audit.Actor,
 async def run_daily(settings: Settings, stop: asyncio.Event) -> None:
     """Inside `registry serve`: the purge and every deadline that has come, once a day
     (the first pass at start)."""
-    from registry.accessions import lifecycle
-
     while not stop.is_set():
         try:
             report = await purge(settings, actor=audit.SYSTEM)

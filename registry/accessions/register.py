@@ -104,8 +104,7 @@ async def search(*, text: str = "", kind: str | None = None, status: str | None 
                  cursor: str | None = None, limit: int = PAGE) -> Page:
     """Listed signatories matching every filter, in alphabetical order of their names
     (transliterated, so the order is the same whatever the script), `limit` at a time."""
-    columns = [_ID.as_alias("id"), *(c for c in Signatory._meta.columns if c is not _ID)]
-    query = Signatory.select(*columns).where(
+    query = Signatory.select().where(
         Signatory.register_name.is_not_null() & Signatory.status.is_in(list(PUBLIC_STATUSES)))
     key = names.spelling_key(text) if text else ""
     for word in key.split()[:6]:
@@ -132,12 +131,14 @@ async def search(*, text: str = "", kind: str | None = None, status: str | None 
 
 async def find(public_id: str) -> Entry | None:
     """One listed signatory with its status history."""
-    row = await Signatory.select(_ID.as_alias("id"), *Signatory.all_columns()).where(
+    row = await Signatory.select().where(
         (Signatory.public_id == public_id[:40]) & Signatory.register_name.is_not_null()
         & Signatory.status.is_in(list(PUBLIC_STATUSES))).first()
-    if row is None:
-        return None
-    history = [Event(e["event"], e["status"], e["version_id"], e["at"])
-               for e in await SignatoryEvent.select().where(
-                   SignatoryEvent.signatory == row["id"]).order_by(SignatoryEvent.at)]
-    return _entry(row, history)
+    return _entry(row, await history(row["id"])) if row else None
+
+
+async def history(signatory_id: int) -> list[Event]:
+    """A signatory's status history, oldest first (the persecuted mark is never in it)."""
+    return [Event(e["event"], e["status"], e["version_id"], e["at"])
+            for e in await SignatoryEvent.select().where(
+                SignatoryEvent.signatory == signatory_id).order_by(SignatoryEvent.at)]

@@ -10,7 +10,6 @@ from litestar.datastructures import State
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import Parameter, QueryParameter
 from litestar.response import Template
-from markupsafe import escape
 from pydantic import BaseModel
 
 from registry.accessions import register
@@ -69,15 +68,6 @@ async def _search(q: str, kind: str | None, status: str | None, country: str | N
         raise HTTPException(status_code=400, detail=_(str(error))) from error
 
 
-def _embed(base: str, badge_id: str, name: str) -> str:
-    """The HTML a signatory pastes into its website: the image, linked to verification.
-    Nothing else is loaded from the registry, and nothing runs."""
-    alt = escape(f"{name}: accedes to the Principles of Human Rights Work in Belarus. "
-                 "Verify this badge.")
-    return (f'<a href="{base}/verify/{badge_id}"><img src="{base}/badges/{badge_id}.svg" '
-            f'alt="{alt}" width="400" height="132"></a>')
-
-
 def _not_found() -> NotFoundException:
     return NotFoundException(_("There is no signatory at this address in the register."))
 
@@ -105,11 +95,11 @@ class RegisterPages(Controller):
         if entry is None:
             raise _not_found()
         badge_id = await badges.badge_of_signatory(entry.id)
-        base = state.settings.base_url.rstrip("/")
         return Template("register/signatory.html", context={
             "entry": entry, "status_words": register.STATUS_WORDS,
             "event_words": register.EVENT_WORDS, "badge_id": badge_id,
-            "embed": _embed(base, badge_id, entry.name) if badge_id else None})
+            "embed": badges.embed_html(state.settings, badge_id, entry.name)
+            if badge_id else None})
 
 
 class SignatoryApi(Controller):

@@ -15,6 +15,7 @@ from registry import db, keys
 from registry.accessions import names, notices
 from registry.accessions.schemas import Listing
 from registry.accessions.services import (
+    YEAR,
     AccessionRefused,
     S,
     check_transition,
@@ -38,7 +39,6 @@ from registry.settings import Settings
 from registry.web.i18n import N_
 
 _ACCESSION = Accession._meta.primary_key
-YEAR = timedelta(days=365)
 
 
 @dataclass(frozen=True)
@@ -214,7 +214,7 @@ async def approve(public_id: str, *, actor: audit.Actor, settings: Settings) -> 
         await SignatoryEvent.insert(SignatoryEvent(
             signatory=inserted[0]["id"], event="accepted", status=S.active,
             version_id=row["version_id"], at=now))
-        await badges.refresh(inserted[0]["id"], settings=settings, now=now)
+        badge_id = await badges.refresh(inserted[0]["id"], settings=settings, now=now)
         await Accession.update({Accession.status: S.active, Accession.decided_at: now,
                                 Accession.signatory: inserted[0]["id"]}).where(
             _ACCESSION == row["id"])
@@ -228,8 +228,7 @@ async def approve(public_id: str, *, actor: audit.Actor, settings: Settings) -> 
                              "version": row["version_id"],
                              "url": f"{settings.base_url}/register/{signatory_id}"
                              if listing != Listing.unlisted else None,
-                             "badge_url": badges.verify_url(
-                                 settings, await badges.badge_of_signatory(signatory_id) or "")})
+                             "badge_url": badges.verify_url(settings, badge_id or "")})
     return signatory_id
 
 
@@ -255,6 +254,12 @@ async def reject(public_id: str, reason: str, *, actor: audit.Actor, settings: S
                              "public_name": application["public_name"], "reason": reason})
 
 
+async def _add_message(accession_id: int, author: str, body: str, now: datetime) -> None:
+    await AccessionMessage.insert(AccessionMessage(
+        accession=accession_id, author=author, at=now,
+        body=keys.keyring().cipher.encrypt(body, purpose="accession_message.body")))
+
+
 def _text(value: str, what: str) -> str:
     value = value.replace("\r\n", "\n").strip()
     if not 5 <= len(value) <= 4000:
@@ -272,9 +277,7 @@ async def ask(public_id: str, question: str, *, actor: audit.Actor, settings: Se
         question = _text(question, "question")
         await Accession.update({Accession.status: S.information_requested}).where(
             _ACCESSION == row["id"])
-        await AccessionMessage.insert(AccessionMessage(
-            accession=row["id"], author="secretariat", at=now,
-            body=keys.keyring().cipher.encrypt(question, purpose="accession_message.body")))
+        await _add_message(row["id"], "secretariat", question, now)
         token = await new_link(row["id"], LinkPurpose.answer,
                                timedelta(days=settings.question_answer_days), now)
         await audit.record(EventTag.accession_information_requested, actor=actor,
@@ -316,8 +319,6 @@ async def answer(token: str, text: str) -> None:
         check_transition(row["status"], S.pending_review)
         await Accession.update({Accession.status: S.pending_review}).where(
             _ACCESSION == row["id"])
-        await AccessionMessage.insert(AccessionMessage(
-            accession=row["id"], author="applicant", at=now,
-            body=keys.keyring().cipher.encrypt(text, purpose="accession_message.body")))
+        await _add_message(row["id"], "applicant", text, now)
         await audit.record(EventTag.accession_information_answered, actor=audit.ANONYMOUS,
                            subject=f"accession:{row['public_id']}")

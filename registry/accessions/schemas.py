@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from babel import Locale
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 
 class Kind(StrEnum):
@@ -72,6 +72,19 @@ def _website(value: str) -> str:
 
 Name = Annotated[str, Field(min_length=2, max_length=200), AfterValidator(_name)]
 OptionalName = Annotated[str, Field(max_length=200), AfterValidator(_name)]
+
+
+def field_errors(error: ValidationError) -> dict[str, str]:
+    """Each field's first problem, in words; a rule across fields names its field first
+    ("signature_name: ...")."""
+    found: dict[str, str] = {}
+    for item in error.errors():
+        field = str(item["loc"][0]) if item["loc"] else ""
+        message = item["msg"].removeprefix("Value error, ")
+        if not field and ": " in message:
+            field, message = message.split(": ", 1)
+        found.setdefault(field or "form", message)
+    return found
 
 
 class AccessionForm(BaseModel):

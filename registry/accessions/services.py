@@ -38,6 +38,7 @@ TRANSITIONS: dict[AccessionStatus, frozenset[AccessionStatus]] = {
     S.withdrawn: frozenset(),
     S.revoked: frozenset(),
 }
+YEAR = timedelta(days=365)  # an accession is affirmed for a year at a time
 RECEIPT_TYPE = "accession-receipt+jwt"
 RECEIPT_LINK_DAYS = 30
 RESEND_AFTER = timedelta(minutes=10)

@@ -17,7 +17,6 @@ from pydantic import BaseModel, Field
 
 from registry.accessions import lifecycle, review
 from registry.accessions.services import AccessionRefused
-from registry.accessions.tables import Signatory, SignatoryEvent
 from registry.audit.services import Actor, staff_actor
 from registry.staff.guards import current_staff
 from registry.staff.permissions import Permission
@@ -121,13 +120,8 @@ async def _signatory_page(request: Request, public_id: str, error: str | None = 
         view = await lifecycle.staff_find(public_id)
     except AccessionRefused as refusal:
         raise _refused(refusal) from refusal
-    signatory = await Signatory.select(Signatory._meta.primary_key.as_alias("id")).where(
-        Signatory.public_id == view.public_id).first()
-    assert signatory is not None
-    events = await SignatoryEvent.select().where(
-        SignatoryEvent.signatory == signatory["id"]).order_by(SignatoryEvent.at)
     return Template("staff/signatories/detail.html", status_code=status_code, context={
-        "view": view, "events": events, "error": error, "staff": current_staff(request)})
+        "view": view, "error": error, "staff": current_staff(request)})
 
 
 class SignatoryPages(Controller):

@@ -11,11 +11,11 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import CacheControlHeader, State
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotFoundException, ValidationException
+from litestar.exceptions import NotFoundException
 from litestar.params import Body, Parameter, QueryParameter
 from litestar.response import Redirect, Template
 from litestar.response.base import ASGIResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from registry import keys
 from registry.accessions import register
@@ -109,6 +109,12 @@ class VerifyRequest(BaseModel):
     badge_id: Annotated[str, Field(max_length=40, pattern=BADGE_ID)] | None = Field(
         default=None, description="Or a badge id: its current credential is checked.")
 
+    @model_validator(mode="after")
+    def _one_of_them(self) -> VerifyRequest:
+        if not self.credential and not self.badge_id:
+            raise ValueError("send a credential or a badge id")
+        return self
+
 
 class VerifyResult(BaseModel):
     valid: bool
@@ -166,8 +172,6 @@ class VerifyApi(Controller):
     async def verify(self, data: Annotated[VerifyRequest, Body()], state: State) -> VerifyResult:
         """Check a credential (or a badge's current one): every check and its reason.
         `valid` is true only when all of them hold."""
-        if not data.credential and not data.badge_id:
-            raise ValidationException(_("Send a credential or a badge id."))
         return _result(await _verify(data, state))
 
     @get("/badges/{badge_id:str}", response_headers={"access-control-allow-origin": "*"})

@@ -23,7 +23,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from markupsafe import escape
+
 from registry import db, keys
+from registry.accessions.services import YEAR
 from registry.accessions.tables import Signatory
 from registry.badges import bitstring, credentials, images, verification
 from registry.badges.tables import Badge, CredentialIssue, StatusList
@@ -32,7 +35,6 @@ from registry.principles.tables import PrinciplesVersion
 from registry.settings import Settings
 from registry.web.i18n import N_
 
-YEAR = timedelta(days=365)
 STATUS_LIST_VALIDITY = timedelta(days=7)
 STATUS_LIST_RESIGN = timedelta(days=1)
 # What each status does to the two lists. Revocation is final (withdrawn and revoked
@@ -134,18 +136,17 @@ async def renew_paused(settings: Settings, now: datetime | None = None) -> int:
     return len(rows)
 
 
-async def refresh(signatory_id: int, *, settings: Settings, now: datetime | None = None) -> None:
+async def refresh(signatory_id: int, *, settings: Settings,
+                  now: datetime | None = None) -> str | None:
     """Bring a signatory's badge in line with it. Inside the caller's transaction; the
-    first call for an active signatory creates the badge."""
+    first call for an active signatory creates the badge. Returns the badge's id."""
     now = now or _now()
-    sig = await Signatory.select(_SIGNATORY.as_alias("id"), *Signatory.all_columns()).where(
-        _SIGNATORY == signatory_id).first()
+    sig = await Signatory.select().where(_SIGNATORY == signatory_id).first()
     assert sig is not None
-    badge = await Badge.select(_BADGE.as_alias("id"), *Badge.all_columns()).where(
-        Badge.signatory == signatory_id).first()
+    badge = await Badge.select().where(Badge.signatory == signatory_id).first()
     if badge is None:
         if sig["status"] not in GOOD:
-            return
+            return None
         badge = {"id": None, "badge_id": tokens.public_id(12), "claims_digest": "",
                  "shown": "", "revoked": False, "suspended": False,
                  "revocation_index": await _free_index(Badge.revocation_index),
@@ -199,6 +200,7 @@ async def refresh(signatory_id: int, *, settings: Settings, now: datetime | None
         if purpose in flipped or purpose not in published:
             await publish_status_list(purpose, settings=settings, now=now)
     db.after_commit(lambda: _bump(settings))
+    return str(badge["badge_id"])
 
 
 async def publish_status_list(purpose: str, *, settings: Settings,
@@ -346,6 +348,16 @@ async def find(badge_id: str, settings: Settings | None = None) -> BadgeRecord |
     if settings:
         _cache.put(f"find:{badge_id}", current, record)
     return record
+
+
+def embed_html(settings: Settings, badge_id: str, name: str) -> str:
+    """The HTML a signatory pastes into its website: the image, linked to verification.
+    Nothing else is loaded from the registry, and nothing runs."""
+    base = credentials.issuer_id(settings.base_url)
+    alt = escape(f"{name}: accedes to the Principles of Human Rights Work in Belarus. "
+                 "Verify this badge.")
+    return (f'<a href="{base}/verify/{badge_id}"><img src="{base}/badges/{badge_id}.svg" '
+            f'alt="{alt}" width="400" height="132"></a>')
 
 
 async def badge_of_signatory(signatory_public_id: str) -> str | None:
