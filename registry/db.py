@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import dataclasses
 import fcntl
 import hashlib
 import io
@@ -17,6 +18,7 @@ import os
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import asyncpg
@@ -96,41 +98,68 @@ def engine() -> Engine:
     return _engine
 
 
-_after_commit: contextvars.ContextVar[list[Callable[[], None]] | None] = contextvars.ContextVar(
-    "after_commit", default=None)
+@dataclasses.dataclass
+class _Pending:
+    """What the outermost write transaction runs at its end: work just before the commit
+    (grouped by function, in the order it was asked for), callbacks just after it."""
+
+    before: dict[Callable[[list[Any]], Awaitable[None]], list[Any]] = dataclasses.field(
+        default_factory=dict)
+    after: list[Callable[[], None]] = dataclasses.field(default_factory=list)
+
+
+_pending: contextvars.ContextVar[_Pending | None] = contextvars.ContextVar(
+    "pending", default=None)
 
 
 @contextlib.asynccontextmanager
 async def write_transaction() -> AsyncIterator[None]:
     """One transaction for a change; on SQLite it holds the write lock from the start.
-    Nested inside another, it joins it. What `after_commit` registered runs once the
-    outermost one has committed (and not at all if it rolls back)."""
+    Nested inside another, it joins it. What `before_commit` asked for runs inside the
+    outermost one just before it commits; what `after_commit` registered runs once it
+    has committed (and neither runs if it rolls back)."""
     current = engine()
-    pending = _after_commit.get()
     transaction = (current.transaction(transaction_type=TransactionType.immediate)
                    if isinstance(current, SQLiteEngine) else current.transaction())
-    if pending is not None:  # joining the outer transaction
+    if _pending.get() is not None:  # joining the outer transaction
         async with transaction:
             yield
         return
-    callbacks: list[Callable[[], None]] = []
-    token = _after_commit.set(callbacks)
+    pending = _Pending()
+    token = _pending.set(pending)
     try:
         async with transaction:
             yield
+            while pending.before:  # work done here may ask for more
+                work, items = next(iter(pending.before.items()))
+                del pending.before[work]
+                await work(items)
     finally:
-        _after_commit.reset(token)
-    for callback in callbacks:
+        _pending.reset(token)
+    for callback in pending.after:
         callback()
+
+
+def in_write_transaction() -> bool:
+    return _pending.get() is not None
+
+
+def before_commit(work: Callable[[list[Any]], Awaitable[None]], item: Any) -> None:
+    """Inside a write transaction: run `await work(items)` just before it commits, once,
+    with every item given for the same `work`, in order."""
+    pending = _pending.get()
+    if pending is None:
+        raise RuntimeError("before_commit needs a write transaction")
+    pending.before.setdefault(work, []).append(item)
 
 
 def after_commit(callback: Callable[[], None]) -> None:
     """Run `callback` after the current write transaction commits (at once outside one)."""
-    pending = _after_commit.get()
+    pending = _pending.get()
     if pending is None:
         callback()
-    elif callback not in pending:
-        pending.append(callback)
+    elif callback not in pending.after:
+        pending.after.append(callback)
 
 
 async def serialise(name: str) -> None:

@@ -14,6 +14,8 @@ APP_REGISTRY = AppRegistry(
     apps=[
         "registry.principles.piccolo_app",
         "registry.audit.piccolo_app",
+        "registry.facts.piccolo_app",
+        "registry.deadlines.piccolo_app",
         "registry.staff.piccolo_app",
         "registry.mail.piccolo_app",
         "registry.accessions.piccolo_app",

@@ -78,7 +78,7 @@ async def migrated(data_dir: Path, database_url: str) -> Settings:
 
 
 # Append-only (triggers refuse DELETE): tests find their own events by subject or id.
-KEPT = {"migration", "audit_event"}
+KEPT = {"migration", "audit_event", "public_fact"}
 
 
 async def _empty_all_tables() -> None:

@@ -62,7 +62,7 @@ from registry.badges import services as badges
 from registry.keys import tokens
 from registry.principles import services as principles
 from registry.settings import Settings
-from registry.web.i18n import N_
+from registry.translation import N_
 
 log = logging.getLogger("registry.deadlines")
 REAFFIRM_LINK = timedelta(days=400)

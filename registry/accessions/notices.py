@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from registry.mail import services as mail
-from registry.web.i18n import N_
+from registry.translation import N_
 
 
 @dataclass(frozen=True)

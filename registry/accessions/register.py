@@ -15,7 +15,7 @@ from typing import Any
 from registry.accessions import names
 from registry.accessions.schemas import Listing
 from registry.accessions.tables import Signatory, SignatoryEvent
-from registry.web.i18n import N_
+from registry.translation import N_
 
 PAGE = 50
 PUBLIC_STATUSES = ("active", "suspended", "revoked", "withdrawn", "lapsed", "superseded")

@@ -36,7 +36,7 @@ from registry.badges import services as badges
 from registry.keys import tokens
 from registry.mail import services as mail
 from registry.settings import Settings
-from registry.web.i18n import N_
+from registry.translation import N_
 
 _ACCESSION = Accession._meta.primary_key
 

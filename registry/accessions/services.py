@@ -22,7 +22,7 @@ from registry.keys.tokens import MAX_LENGTH, new_token, token_hash
 from registry.mail import services as mail
 from registry.principles import services as principles
 from registry.settings import Settings
-from registry.web.i18n import N_
+from registry.translation import N_
 
 S = AccessionStatus
 # Which status an accession may move to from each status. One table, read by every move.

@@ -16,7 +16,7 @@ from jose import jwk, jws
 from jose.exceptions import JOSEError
 
 from registry.accessions.schemas import AccessionForm, Kind
-from registry.principles.document import canonical_json
+from registry.canonical import canonical_json
 
 FORMAT = "principles-registry/accession-statement/1"
 # Algorithms an applicant may sign with: asymmetric only (no "none", no HMAC).

@@ -33,7 +33,7 @@ from registry.badges.tables import Badge, CredentialIssue, StatusList
 from registry.keys import tokens
 from registry.principles.tables import PrinciplesVersion
 from registry.settings import Settings
-from registry.web.i18n import N_
+from registry.translation import N_
 
 STATUS_LIST_VALIDITY = timedelta(days=7)
 STATUS_LIST_RESIGN = timedelta(days=1)

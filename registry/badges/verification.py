@@ -23,7 +23,7 @@ from jose.exceptions import JOSEError
 from registry.badges import bitstring
 from registry.badges.credentials import CREDENTIAL_TYPE, CTY, PURPOSES, TYP, issuer_id
 from registry.keys.signing import ALGORITHM
-from registry.web.i18n import N_
+from registry.translation import N_
 
 MAX_LENGTH = 20_000  # a badge credential is about 1.5 kB; refuse anything far larger
 

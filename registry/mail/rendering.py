@@ -9,8 +9,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from registry import translation
 from registry.resources import bundled_dir
-from registry.web import i18n
 
 _environment: Environment | None = None
 
@@ -32,7 +32,7 @@ def configure(templates_dir: Path) -> None:
         keep_trailing_newline=True,
     )
     env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True)
+        gettext=translation.gettext, ngettext=translation.ngettext, newstyle=True)
     _environment = env
 
 
@@ -40,8 +40,8 @@ def render(template: str, *, language: str, context: dict[str, Any]) -> Rendered
     if _environment is None:
         configure(bundled_dir("templates"))
     assert _environment is not None
-    with i18n.using(language):
-        values = {**context, "language": i18n.current()}
+    with translation.using(language):
+        values = {**context, "language": translation.current()}
         subject = _environment.get_template(f"{template}.subject.txt").render(values)
         return Rendered(
             subject=" ".join(subject.split()),

@@ -22,6 +22,8 @@ from typing import Annotated, Final, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from registry.canonical import canonical_json
+
 CANONICAL_FORMAT: Final = "principles-registry/text/1"
 VERSION_ID = re.compile(r"^[0-9]{1,3}(\.[0-9]{1,3}){1,2}$")
 LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
@@ -157,12 +159,6 @@ class Document(_Strict):
     @classmethod
     def from_canonical(cls, data: str | bytes) -> Document:
         return cls.model_validate(json.loads(data))
-
-
-def canonical_json(value: object) -> bytes:
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
 
 
 def version_sort_key(version_id: str) -> tuple[int, ...]:

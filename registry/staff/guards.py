@@ -19,7 +19,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from registry.settings import Settings
 from registry.staff import login
 from registry.staff.permissions import Permission
-from registry.web.i18n import N_
+from registry.translation import N_
 
 SESSION_COOKIE = "staff_session"
 PENDING_COOKIE = "staff_login"

@@ -31,7 +31,7 @@ from registry.staff.tables import (
     StaffSession,
     StaffStatus,
 )
-from registry.web.i18n import N_
+from registry.translation import N_
 
 PENDING_LOGIN = timedelta(minutes=5)
 TOUCH_EVERY = timedelta(seconds=60)

@@ -32,7 +32,7 @@ from registry.staff.tables import (
     StaffSession,
     StaffStatus,
 )
-from registry.web.i18n import N_
+from registry.translation import N_
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s.]{2,63}$")
 RECOVERY_CODES = 10

@@ -1,93 +1,38 @@
-"""Interface languages: gettext catalogues managed with Babel, chosen per request.
+"""The interface language of a request: chosen from the `lang` cookie set by the
+language switch, else from the browser's Accept-Language, else the default.
 
-The catalogues are the `.po` files under registry/locale/ (no compiled `.mo` files in
-the repository): they are compiled in memory when the process starts. The language comes
-from the `lang` cookie set by the language switch, else from the browser's
-Accept-Language, else the default.
+What is not about HTTP (the catalogues, `N_`, `gettext`, the current language) is in
+registry/translation.py; it is re-exported here for the web code and the templates.
 """
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass
-from functools import cache
-from gettext import GNUTranslations, NullTranslations
 from http.cookies import CookieError, SimpleCookie
 
-from babel import Locale, negotiate_locale
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
+from babel import negotiate_locale
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from registry.resources import PACKAGE_DIR
-
-LOCALE_DIR = PACKAGE_DIR / "locale"
-COOKIE = "lang"
-
-
-@dataclass(frozen=True)
-class Language:
-    code: str
-    native_name: str
-
-
-LANGUAGES = (
-    Language("en", "English"),
-    Language("be", "Беларуская"),
-    Language("ru", "Русский"),
+from registry.translation import (
+    CODES,
+    DEFAULT,
+    LANGUAGES,
+    LOCALE_DIR,
+    N_,
+    Language,
+    current,
+    current_locale,
+    gettext,
+    ngettext,
+    translations,
+    using,
 )
-CODES = tuple(language.code for language in LANGUAGES)
-DEFAULT = "en"
 
-_current: ContextVar[str] = ContextVar("language", default=DEFAULT)
+__all__ = ["CODES", "COOKIE", "DEFAULT", "LANGUAGES", "LOCALE_DIR", "N_", "Language",
+           "choose", "current", "current_locale", "gettext", "language_middleware",
+           "ngettext", "translations", "using"]
 
-
-@cache
-def translations(code: str) -> NullTranslations:
-    path = LOCALE_DIR / code / "LC_MESSAGES" / "messages.po"
-    if not path.is_file():
-        return NullTranslations()
-    with path.open("rb") as handle:
-        catalog = read_po(handle, locale=code)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return GNUTranslations(buffer)
-
-
-def N_(message: str) -> str:
-    """Mark a string for the catalogues; it is translated later, where it is shown."""
-    return message
-
-
-def current() -> str:
-    return _current.get()
-
-
-@contextmanager
-def using(code: str) -> Iterator[None]:
-    """Speak `code` for a while (rendering a mail in its recipient's language)."""
-    token = _current.set(code if code in CODES else DEFAULT)
-    try:
-        yield
-    finally:
-        _current.reset(token)
-
-
-def current_locale() -> Locale:
-    return Locale.parse(current())
-
-
-def gettext(message: str) -> str:
-    return translations(current()).gettext(message)
-
-
-def ngettext(singular: str, plural: str, n: int) -> str:
-    return translations(current()).ngettext(singular, plural, n)
+COOKIE = "lang"
 
 
 def _accept_language(header: str) -> list[str]:
@@ -145,10 +90,7 @@ def language_middleware(app: ASGIApp) -> ASGIApp:
                     "vary", "Accept-Language, Cookie")
             await send(message)
 
-        token = _current.set(code)
-        try:
+        with using(code):
             await app(scope, receive, send_with_vary)
-        finally:
-            _current.reset(token)
 
     return middleware

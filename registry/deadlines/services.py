@@ -1,0 +1,241 @@
+"""The rules of deadlines: schedule, close, pause and resume, and process what falls due.
+
+A capability registers each kind of deadline with the function that acts on it. The
+scheduler processes a deadline at most once, however many processes run it: it takes the
+subject's lock (the same `db.serialise(subject)` its capability takes before changing the
+subject, so the two never deadlock), then closes the deadline and acts in one
+transaction; a second process finds it closed.
+
+Pausing a subject pauses its deadlines; resuming moves each by exactly the pause it saw,
+one rule for every kind. Whether a deadline is paused is sealed in the database.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from registry import db
+from registry.deadlines.tables import Deadline
+from registry.keys.sealed import seal, unseal
+
+log = logging.getLogger("registry.deadlines")
+_ID = Deadline._meta.primary_key
+_PAD = 40  # a running and a paused deadline seal to ciphertexts of one length
+
+
+@dataclass(frozen=True)
+class Due:
+    """A deadline as the rules see it, its pause opened."""
+
+    id: int
+    subject: str
+    kind: str
+    due_at: datetime
+    stated_at: datetime | None
+    paused_since: datetime | None
+    created_at: datetime
+    closed_at: datetime | None
+    outcome: str | None
+
+    @property
+    def open(self) -> bool:
+        return self.closed_at is None
+
+
+@dataclass(frozen=True)
+class DeadlineKind:
+    """A kind of deadline and what the registry does when one falls due. `act` runs
+    inside the scheduler's transaction, with the subject locked and the deadline already
+    closed; it re-checks whatever it relies on. A kind that only ever works in the
+    subject's favour (the end of a suspension) does not pause."""
+
+    name: str
+    act: Callable[[Due, datetime], Awaitable[None]]
+    pauses: bool = True
+    describe: str = ""
+
+
+_kinds: dict[str, DeadlineKind] = {}
+
+
+def register(kind: DeadlineKind) -> None:
+    _kinds[kind.name] = kind
+
+
+def kinds() -> dict[str, DeadlineKind]:
+    return dict(_kinds)
+
+
+def _pause_text(since: datetime | None) -> str:
+    return (since.isoformat() if since else "").ljust(_PAD)
+
+
+def _due(row: dict) -> Due:
+    paused = unseal(Deadline.paused, row["paused"]).strip()
+    return Due(id=row["id"], subject=row["subject"], kind=row["kind"], due_at=row["due_at"],
+               stated_at=row["stated_at"],
+               paused_since=datetime.fromisoformat(paused) if paused else None,
+               created_at=row["created_at"], closed_at=row["closed_at"],
+               outcome=row["outcome"])
+
+
+def _pausable(kind: str) -> bool:
+    registered = _kinds.get(kind)
+    return registered is None or registered.pauses
+
+
+# --- Changing deadlines (inside the caller's write transaction, subject locked) --------
+
+async def schedule(subject: str, kind: str, due_at: datetime, *, now: datetime,
+                   stated_at: datetime | None = None,
+                   paused_since: datetime | None = None) -> None:
+    """Set the subject's deadline of this kind, replacing an open one. A subject whose
+    deadlines are paused gets this one paused from now (pass `paused_since`)."""
+    await _close(subject, [kind], now, "replaced")
+    await Deadline.insert(Deadline(
+        subject=subject, kind=kind, due_at=due_at, stated_at=stated_at, created_at=now,
+        paused=seal(Deadline.paused, _pause_text(paused_since if _pausable(kind) else None))))
+
+
+async def cancel(subject: str, kinds: Iterable[str] | None = None, *, now: datetime) -> None:
+    """Close the subject's open deadlines (of these kinds, or all): nothing will happen."""
+    await _close(subject, None if kinds is None else list(kinds), now, "cancelled")
+
+
+async def close(deadline: Due, *, now: datetime, outcome: str = "done") -> bool:
+    """Close one deadline; False if it was closed already (by another process)."""
+    closed = await Deadline.update({Deadline.closed_at: now, Deadline.outcome: outcome}).where(
+        (_ID == deadline.id) & Deadline.closed_at.is_null()).returning(_ID)
+    return bool(closed)
+
+
+async def _close(subject: str, kinds: list[str] | None, now: datetime, outcome: str) -> None:
+    query = Deadline.update({Deadline.closed_at: now, Deadline.outcome: outcome}).where(
+        (Deadline.subject == subject) & Deadline.closed_at.is_null())
+    if kinds is not None:
+        query = query.where(Deadline.kind.is_in(kinds))
+    await query
+
+
+async def move(deadline: Due, due_at: datetime, stated_at: datetime | None = None) -> None:
+    """Change when an open deadline falls (an operator's correction, or a test)."""
+    await Deadline.update({Deadline.due_at: due_at, Deadline.stated_at: stated_at}).where(
+        _ID == deadline.id)
+
+
+async def pause(subject: str, *, now: datetime) -> int:
+    """Stop the clock of every open deadline of the subject that pauses."""
+    paused = 0
+    for deadline in (await open_for(subject)).values():
+        if deadline.paused_since is None and _pausable(deadline.kind):
+            await Deadline.update({Deadline.paused: seal(Deadline.paused, _pause_text(now))}
+                                  ).where(_ID == deadline.id)
+            paused += 1
+    return paused
+
+
+async def resume(subject: str, *, now: datetime) -> int:
+    """Start the clocks again: each paused deadline moves on by the time it was paused
+    (from the pause, or from its own creation if it was made during the pause)."""
+    resumed = 0
+    for deadline in (await open_for(subject)).values():
+        if deadline.paused_since is None:
+            continue
+        shift = now - deadline.paused_since
+        await Deadline.update({
+            Deadline.due_at: deadline.due_at + shift,
+            Deadline.stated_at: deadline.stated_at + shift if deadline.stated_at else None,
+            Deadline.paused: seal(Deadline.paused, _pause_text(None)),
+        }).where(_ID == deadline.id)
+        resumed += 1
+    return resumed
+
+
+# --- Reading ---------------------------------------------------------------------------
+
+async def open_for(subject: str) -> dict[str, Due]:
+    """The subject's open deadlines, by kind."""
+    rows = await Deadline.select().where(
+        (Deadline.subject == subject) & Deadline.closed_at.is_null())
+    return {row["kind"]: _due(row) for row in rows}
+
+
+async def last(subject: str, kind: str) -> Due | None:
+    """The subject's latest deadline of a kind, open or closed."""
+    row = await Deadline.select().where(
+        (Deadline.subject == subject) & (Deadline.kind == kind)).order_by(
+        _ID, ascending=False).first()
+    return _due(row) if row else None
+
+
+async def subjects_with_open(kind: str, subjects: list[str]) -> set[str]:
+    """Which of these subjects have an open deadline of this kind (one query)."""
+    if not subjects:
+        return set()
+    rows = await Deadline.select(Deadline.subject).where(
+        (Deadline.kind == kind) & Deadline.subject.is_in(subjects)
+        & Deadline.closed_at.is_null())
+    return {row["subject"] for row in rows}
+
+
+async def falling_due(until: datetime, *, limit: int = 1000) -> list[Due]:
+    """Open deadlines that fall due by `until`, soonest first (paused ones included)."""
+    rows = await Deadline.select().where(
+        Deadline.closed_at.is_null() & (Deadline.due_at <= until)).order_by(
+        Deadline.due_at).order_by(_ID).limit(limit)
+    return [_due(row) for row in rows]
+
+
+# --- Processing ------------------------------------------------------------------------
+
+@dataclass
+class Report:
+    done: Counter[str] = field(default_factory=Counter)
+    paused: int = 0
+    failed: int = 0
+
+    def __str__(self) -> str:
+        done = ", ".join(f"{count} {kind}" for kind, count in sorted(self.done.items()))
+        return (f"{done or 'nothing due'}; {self.paused} paused"
+                + (f"; {self.failed} failed (see the log)" if self.failed else ""))
+
+
+async def run_due(now: datetime) -> Report:
+    """Act on every deadline that has fallen due, each in its own transaction. Safe to run
+    again, and in several processes at once: a deadline is acted on at most once."""
+    report = Report()
+    for deadline in await falling_due(now, limit=10_000):
+        if deadline.paused_since is not None and _pausable(deadline.kind):
+            report.paused += 1
+            continue
+        kind = _kinds.get(deadline.kind)
+        if kind is None:
+            log.error("no capability handles deadlines of kind %s", deadline.kind)
+            report.failed += 1
+            continue
+        try:
+            if await _act(kind, deadline, now):
+                report.done[deadline.kind] += 1
+        except Exception:  # one subject's trouble must not stop everyone's deadlines
+            log.exception("deadline %s (%s) failed; it stays open and is tried again",
+                          deadline.id, deadline.kind)
+            report.failed += 1
+    return report
+
+
+async def _act(kind: DeadlineKind, deadline: Due, now: datetime) -> bool:
+    async with db.write_transaction():
+        await db.serialise(deadline.subject)
+        row = await Deadline.select().where(_ID == deadline.id).first()
+        current = _due(row) if row else None
+        if current is None or not current.open or current.due_at > now or (
+                current.paused_since is not None and kind.pauses):
+            return False  # closed, moved or paused by someone else meanwhile
+        await close(current, now=now)
+        await kind.act(current, now)
+    return True
+

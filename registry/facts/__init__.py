@@ -1,0 +1,1 @@
+"""Public facts: everything the public may know happened, recorded once, in order."""

@@ -1,0 +1,60 @@
+"""Confidential columns, declared where they live.
+
+A table marks a column `sealed(Text())`: its values are only ever stored encrypted with
+the data key, and `table.column` is bound into every ciphertext as associated data, so
+a value copied into another column does not open. Sealing, opening and the rotation of
+the data key (`registry keys rotate-data-key`) all find the column from that mark: a new
+capability adds confidential fields without editing the key code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TypeVar
+
+from piccolo.columns import Column
+from piccolo.table import Table
+
+from registry import keys
+
+C = TypeVar("C", bound=Column)
+_MARK = "registry_sealed"
+
+
+def sealed(column: C) -> C:
+    """Declare `column` confidential (on the table, at its definition)."""
+    setattr(column, _MARK, True)
+    return column
+
+
+def is_sealed(column: Column) -> bool:
+    return bool(getattr(column, _MARK, False))
+
+
+def purpose(column: Column) -> str:
+    """What a ciphertext of this column is bound to: `table.column`."""
+    if not is_sealed(column):
+        raise TypeError(f"{column._meta.table._meta.tablename}.{column._meta.db_column_name} "
+                        "is not declared sealed")
+    return f"{column._meta.table._meta.tablename}.{column._meta.db_column_name}"
+
+
+def seal(column: Column, value: str) -> str:
+    return keys.keyring().cipher.encrypt(value, purpose=purpose(column))
+
+
+def unseal(column: Column, value: str) -> str:
+    return keys.keyring().cipher.decrypt(value, purpose=purpose(column))
+
+
+def seal_optional(column: Column, value: str | None) -> str | None:
+    return None if value is None else seal(column, value)
+
+
+def unseal_optional(column: Column, value: str | None) -> str | None:
+    return None if value is None else unseal(column, value)
+
+
+def sealed_columns(tables: Iterable[type[Table]]) -> list[Column]:
+    """Every column declared sealed on these tables, in table order."""
+    return [column for table in tables for column in table._meta.columns if is_sealed(column)]
