@@ -11,6 +11,7 @@ from piccolo.columns import ForeignKey, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
+from registry.keys.sealed import sealed
 from registry.principles.tables import PrinciplesVersion
 
 
@@ -37,7 +38,7 @@ class Signatory(Table, tablename="signatory"):
     listing = Varchar(length=20)
     status = Varchar(length=30, choices=AccessionStatus, index=True)
     version_id = Varchar(length=20)
-    name = Text()  # encrypted, for staff (and the look-alike check, unlisted ones too)
+    name = sealed(Text())  # for staff (and the look-alike check, unlisted ones too)
     register_name = Varchar(length=200, null=True, default=None)
     register_legal_name = Varchar(length=300, null=True, default=None)
     register_country = Varchar(length=2, null=True, default=None)
@@ -75,17 +76,17 @@ class Accession(Table, tablename="accession"):
     status = Varchar(length=30, choices=AccessionStatus, index=True)
     # Keyed hash of the contact e-mail: finds double submissions without the address.
     email_lookup = Varchar(length=64, index=True)
-    application = Text()  # encrypted JSON: every field of the form
-    statement = Text()  # encrypted: the canonical statement that was signed
+    application = sealed(Text())  # JSON: every field of the form
+    statement = sealed(Text())  # the canonical statement that was signed
     statement_hash = Varchar(length=64)  # SHA-256 of the canonical statement
-    applicant_signature = Text(null=True, default=None)  # encrypted: JWS and JWK, if given
-    receipt = Text(null=True, default=None)  # encrypted: the registry's countersignature
+    applicant_signature = sealed(Text(null=True, default=None))  # JWS and JWK, if given
+    receipt = sealed(Text(null=True, default=None))  # the registry's countersignature
     signatory = ForeignKey(Signatory, on_delete=OnDelete.restrict, null=True, default=None)
     submitted_at = Timestamptz()
     confirmed_at = Timestamptz(null=True, default=None)
     confirmation_sent_at = Timestamptz()
     decided_at = Timestamptz(null=True, default=None)
-    decision_reason = Text(null=True, default=None)  # encrypted
+    decision_reason = sealed(Text(null=True, default=None))
 
 
 class AccessionMessage(Table, tablename="accession_message"):
@@ -93,7 +94,7 @@ class AccessionMessage(Table, tablename="accession_message"):
 
     accession = ForeignKey(Accession, on_delete=OnDelete.restrict, null=False, index=True)
     author = Varchar(length=20)  # "secretariat" or "applicant"
-    body = Text()  # encrypted
+    body = sealed(Text())
     at = Timestamptz()
 
 

@@ -7,12 +7,14 @@ the change it describes are committed together or not at all.
 from __future__ import annotations
 
 import getpass
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from registry.audit.tables import AuditEvent
-from registry.audit.tags import EventTag
+from registry.audit.tags import SEALED, EventTag
+from registry.keys.sealed import seal, unseal
 
 
 @dataclass(frozen=True)
@@ -48,13 +50,13 @@ async def record(
     subject: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> None:
-    await AuditEvent.insert(AuditEvent(
-        occurred_at=datetime.now(UTC),
-        actor=str(actor),
-        tag=tag.value,
-        subject=subject,
-        details=details or {},
-    ))
+    event = AuditEvent(occurred_at=datetime.now(UTC), actor=str(actor), tag=tag.value,
+                       subject=subject, details=details or {})
+    if tag in SEALED:
+        event.sealed_record = seal(AuditEvent.sealed_record, json.dumps(
+            {"tag": tag.value, "subject": subject, "details": details or {}}))
+        event.tag, event.subject, event.details = EventTag.audit_event_sealed.value, None, {}
+    await AuditEvent.insert(event)
 
 
 @dataclass(frozen=True)
@@ -69,22 +71,50 @@ class EventFilter:
 async def list_events(
     event_filter: EventFilter, *, before_id: int | None = None, limit: int = 50
 ) -> list[dict]:
-    """Newest first, `limit` at a time; pass the last id seen as `before_id` for more."""
-    query = AuditEvent.select().output(load_json=True).order_by(
-        AuditEvent._meta.primary_key, ascending=False).limit(limit)
-    if event_filter.tag_prefix:
-        query = query.where(AuditEvent.tag.like(_prefix(event_filter.tag_prefix)))
-    if event_filter.actor:
-        query = query.where(AuditEvent.actor == event_filter.actor)
-    if event_filter.subject:
-        query = query.where(AuditEvent.subject == event_filter.subject)
-    if event_filter.since:
-        query = query.where(AuditEvent.occurred_at >= event_filter.since)
-    if event_filter.until:
-        query = query.where(AuditEvent.occurred_at < event_filter.until)
-    if before_id is not None:
-        query = query.where(AuditEvent._meta.primary_key < before_id)
-    return await query
+    """Newest first, `limit` at a time; pass the last id seen as `before_id` for more.
+    Sealed events are opened here, for staff, and filtered once opened."""
+    found: list[dict] = []
+    while len(found) < limit:
+        query = AuditEvent.select().output(load_json=True).order_by(
+            AuditEvent._meta.primary_key, ascending=False).limit(limit)
+        shown = None
+        if event_filter.tag_prefix:
+            shown = AuditEvent.tag.like(_prefix(event_filter.tag_prefix))
+        if event_filter.subject:
+            subject = AuditEvent.subject == event_filter.subject
+            shown = subject if shown is None else shown & subject
+        if shown is not None:  # a sealed event may match once opened
+            query = query.where(shown | (AuditEvent.tag == EventTag.audit_event_sealed))
+        if event_filter.actor:
+            query = query.where(AuditEvent.actor == event_filter.actor)
+        if event_filter.since:
+            query = query.where(AuditEvent.occurred_at >= event_filter.since)
+        if event_filter.until:
+            query = query.where(AuditEvent.occurred_at < event_filter.until)
+        if before_id is not None:
+            query = query.where(AuditEvent._meta.primary_key < before_id)
+        rows = await query
+        found += [event for event in map(_opened, rows)
+                  if not event.get("sealed") or _matches(event, event_filter)]
+        if len(rows) < limit:
+            break
+        before_id = rows[-1]["id"]
+    return found[:limit]
+
+
+def _opened(row: dict) -> dict:
+    if row.get("sealed_record") is None:
+        return row
+    return {**row, **json.loads(unseal(AuditEvent.sealed_record, row["sealed_record"])),
+            "sealed": True}
+
+
+def _matches(event: dict, event_filter: EventFilter) -> bool:
+    """The filter applied to an opened sealed event (the others matched in SQL)."""
+    if event_filter.tag_prefix and not event["tag"].startswith(
+            event_filter.tag_prefix.replace("%", "")):
+        return False
+    return not (event_filter.subject and event["subject"] != event_filter.subject)
 
 
 def _prefix(value: str) -> str:

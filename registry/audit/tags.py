@@ -47,3 +47,14 @@ class EventTag(StrEnum):
     keys_data_key_rotated = "keys:data_key:rotated"
     keys_signing_key_rotated = "keys:signing_key:rotated"
     mail_message_failed = "mail:message:failed"
+
+    # What a secret event shows in the table: its real tag is sealed beside it.
+    audit_event_sealed = "audit:event:sealed"
+
+
+# Events a copy of the database must not reveal, not even by their tag: they are stored
+# sealed, and opened for staff who read the audit trail.
+SEALED = frozenset({
+    EventTag.accession_persecution_marked,
+    EventTag.accession_persecution_unmarked,
+})

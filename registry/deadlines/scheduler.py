@@ -29,25 +29,23 @@ class Job:
     run: Callable[[Settings, datetime], Awaitable[object]]
 
 
-# When this process next looks at each job's row: the database is read once a period
-# per job, not at every tick.
-_next_look: dict[str, datetime] = {}
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-async def claim(job: Job, now: datetime) -> bool:
-    """Take this period's run of the job; False if another process took it."""
+async def claim(job: Job, now: datetime, looks: dict[str, datetime] | None = None) -> bool:
+    """Take this period's run of the job; False if another process took it (then
+    `looks` learns when to look again)."""
     async with db.write_transaction():
         row = await ScheduledJob.select().where(ScheduledJob.name == job.name).first()
-        if row is None:
-            await ScheduledJob.insert(ScheduledJob(name=job.name, next_run_at=now + job.every,
-                                                   last_run_at=now))
-            return True
+        if row is None:  # the first run ever; two processes may both try
+            inserted = await ScheduledJob.insert(ScheduledJob(
+                name=job.name, next_run_at=now + job.every, last_run_at=now)).on_conflict(
+                action="DO NOTHING").returning(ScheduledJob.name)
+            return bool(inserted)
         if row["next_run_at"] > now:
-            _next_look[job.name] = row["next_run_at"]
+            if looks is not None:
+                looks[job.name] = row["next_run_at"]
             return False
         # The next run counts from now: a scheduler that was stopped for a week runs a
         # daily job once, not seven times.
@@ -58,17 +56,20 @@ async def claim(job: Job, now: datetime) -> bool:
         return bool(claimed)
 
 
-async def run_once(jobs: list[Job], settings: Settings, now: datetime | None = None) -> list[str]:
+async def run_once(jobs: list[Job], settings: Settings, now: datetime | None = None,
+                   looks: dict[str, datetime] | None = None) -> list[str]:
     """Run every job whose time has come (in this process, if it claims it); returns the
-    names of those run."""
+    names of those run. `looks` (when this process next looks at each job's row) keeps
+    the database from being asked at every tick."""
     ran = []
     for job in jobs:
         now_ = now or _now()
-        if now is None and _next_look.get(job.name, now_) > now_:
-            continue
-        _next_look[job.name] = now_ + job.every
+        if looks is not None:
+            if looks.get(job.name, now_) > now_:
+                continue
+            looks[job.name] = now_ + job.every
         try:
-            if not await claim(job, now_):
+            if not await claim(job, now_, looks):
                 continue
             ran.append(job.name)
             await job.run(settings, now_)
@@ -79,9 +80,11 @@ async def run_once(jobs: list[Job], settings: Settings, now: datetime | None = N
 
 async def run_forever(jobs: list[Job], settings: Settings, stop: asyncio.Event) -> None:
     """Run the jobs until `stop` is set (the app's lifespan sets it on shutdown)."""
+    looks: dict[str, datetime] = {}
+    tick = min([TICK, *(job.every.total_seconds() for job in jobs)])
     while not stop.is_set():
-        await run_once(jobs, settings)
+        await run_once(jobs, settings, looks=looks)
         try:
-            await asyncio.wait_for(stop.wait(), timeout=TICK)
+            await asyncio.wait_for(stop.wait(), timeout=tick)
         except TimeoutError:
             pass

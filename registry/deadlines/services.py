@@ -20,11 +20,10 @@ from datetime import datetime
 
 from registry import db
 from registry.deadlines.tables import Deadline
-from registry.keys.sealed import seal, unseal
+from registry.keys.sealed import seal_moment, unseal_moment
 
 log = logging.getLogger("registry.deadlines")
 _ID = Deadline._meta.primary_key
-_PAD = 40  # a running and a paused deadline seal to ciphertexts of one length
 
 
 @dataclass(frozen=True)
@@ -50,11 +49,11 @@ class Due:
 class DeadlineKind:
     """A kind of deadline and what the registry does when one falls due. `act` runs
     inside the scheduler's transaction, with the subject locked and the deadline already
-    closed; it re-checks whatever it relies on. A kind that only ever works in the
+    closed; it re-checks whatever it relies on, and says whether it changed anything. A kind that only ever works in the
     subject's favour (the end of a suspension) does not pause."""
 
     name: str
-    act: Callable[[Due, datetime], Awaitable[None]]
+    act: Callable[[Due, datetime], Awaitable[bool]]
     pauses: bool = True
     describe: str = ""
 
@@ -70,15 +69,10 @@ def kinds() -> dict[str, DeadlineKind]:
     return dict(_kinds)
 
 
-def _pause_text(since: datetime | None) -> str:
-    return (since.isoformat() if since else "").ljust(_PAD)
-
-
 def _due(row: dict) -> Due:
-    paused = unseal(Deadline.paused, row["paused"]).strip()
     return Due(id=row["id"], subject=row["subject"], kind=row["kind"], due_at=row["due_at"],
                stated_at=row["stated_at"],
-               paused_since=datetime.fromisoformat(paused) if paused else None,
+               paused_since=unseal_moment(Deadline.paused, row["paused"]),
                created_at=row["created_at"], closed_at=row["closed_at"],
                outcome=row["outcome"])
 
@@ -98,7 +92,7 @@ async def schedule(subject: str, kind: str, due_at: datetime, *, now: datetime,
     await _close(subject, [kind], now, "replaced")
     await Deadline.insert(Deadline(
         subject=subject, kind=kind, due_at=due_at, stated_at=stated_at, created_at=now,
-        paused=seal(Deadline.paused, _pause_text(paused_since if _pausable(kind) else None))))
+        paused=seal_moment(Deadline.paused, paused_since if _pausable(kind) else None)))
 
 
 async def cancel(subject: str, kinds: Iterable[str] | None = None, *, now: datetime) -> None:
@@ -132,7 +126,7 @@ async def pause(subject: str, *, now: datetime) -> int:
     paused = 0
     for deadline in (await open_for(subject)).values():
         if deadline.paused_since is None and _pausable(deadline.kind):
-            await Deadline.update({Deadline.paused: seal(Deadline.paused, _pause_text(now))}
+            await Deadline.update({Deadline.paused: seal_moment(Deadline.paused, now)}
                                   ).where(_ID == deadline.id)
             paused += 1
     return paused
@@ -149,7 +143,7 @@ async def resume(subject: str, *, now: datetime) -> int:
         await Deadline.update({
             Deadline.due_at: deadline.due_at + shift,
             Deadline.stated_at: deadline.stated_at + shift if deadline.stated_at else None,
-            Deadline.paused: seal(Deadline.paused, _pause_text(None)),
+            Deadline.paused: seal_moment(Deadline.paused, None),
         }).where(_ID == deadline.id)
         resumed += 1
     return resumed
@@ -194,7 +188,8 @@ async def falling_due(until: datetime, *, limit: int = 1000) -> list[Due]:
 
 @dataclass
 class Report:
-    done: Counter[str] = field(default_factory=Counter)
+    done: Counter[str] = field(default_factory=Counter)  # by kind: acted, and changed something
+    idle: int = 0  # fell due, but nothing was left to do (the subject had moved on)
     paused: int = 0
     failed: int = 0
 
@@ -220,6 +215,8 @@ async def run_due(now: datetime) -> Report:
         try:
             if await _act(kind, deadline, now):
                 report.done[deadline.kind] += 1
+            else:
+                report.idle += 1
         except Exception:  # one subject's trouble must not stop everyone's deadlines
             log.exception("deadline %s (%s) failed; it stays open and is tried again",
                           deadline.id, deadline.kind)
@@ -236,6 +233,5 @@ async def _act(kind: DeadlineKind, deadline: Due, now: datetime) -> bool:
                 current.paused_since is not None and kind.pauses):
             return False  # closed, moved or paused by someone else meanwhile
         await close(current, now=now)
-        await kind.act(current, now)
-    return True
+        return await kind.act(current, now)
 

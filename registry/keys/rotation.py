@@ -6,37 +6,14 @@ ciphertexts in the database all move to the new key.
 
 from __future__ import annotations
 
-from piccolo.table import Table
-
 from registry import db, keys
-from registry.accessions.tables import Accession, AccessionMessage, Signatory
 from registry.audit import services as audit
 from registry.audit.tags import EventTag
+from registry.keys.sealed import purpose as purpose_of
+from registry.keys.sealed import rotates, sealed_columns
 from registry.keys.store import load_data_keys, write_private
-from registry.mail.tables import OutboxMessage
 from registry.settings import Settings
-from registry.staff.tables import EnrolmentLink, StaffMember
 
-# Every encrypted column of the registry, in one list. The purpose bound into each
-# ciphertext is "table.column".
-ENCRYPTED_COLUMNS: list[tuple[type[Table], str]] = [
-    (StaffMember, "email"),
-    (StaffMember, "name"),
-    (StaffMember, "totp_secret"),
-    (EnrolmentLink, "totp_secret"),
-    (OutboxMessage, "recipient"),
-    (OutboxMessage, "subject"),
-    (OutboxMessage, "body_text"),
-    (OutboxMessage, "body_html"),
-    (OutboxMessage, "last_error"),
-    (Accession, "application"),
-    (Accession, "statement"),
-    (Accession, "applicant_signature"),
-    (Accession, "receipt"),
-    (Accession, "decision_reason"),
-    (AccessionMessage, "body"),
-    (Signatory, "name"),
-]
 BATCH = 200
 
 
@@ -47,10 +24,11 @@ async def rotate_data_key(settings: Settings, *, actor: audit.Actor) -> dict[str
     write_private(path, rotated.to_json())
     cipher = keys.configure(settings, create=False).cipher
     counts: dict[str, int] = {}
-    for table, column in ENCRYPTED_COLUMNS:
-        purpose = f"{table._meta.tablename}.{column}"
+    # Every column any capability declared sealed, found on the tables themselves.
+    # (An append-only table's sealed column keeps its key: its rows cannot be rewritten.)
+    for col in filter(rotates, sealed_columns(db.all_tables())):
+        table, purpose = col._meta.table, purpose_of(col)
         pk = table._meta.primary_key
-        col = table._meta.get_column_by_name(column)
         done = 0
         while True:
             async with db.write_transaction():

@@ -10,6 +10,7 @@ capability adds confidential fields without editing the key code.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import TypeVar
 
 from piccolo.columns import Column
@@ -21,14 +22,20 @@ C = TypeVar("C", bound=Column)
 _MARK = "registry_sealed"
 
 
-def sealed(column: C) -> C:
-    """Declare `column` confidential (on the table, at its definition)."""
-    setattr(column, _MARK, True)
+def sealed(column: C, *, append_only: bool = False) -> C:
+    """Declare `column` confidential (on the table, at its definition). A column of an
+    append-only table keeps the key it was sealed with: a rotation cannot rewrite it, and
+    the old key stays in the key file for it."""
+    setattr(column, _MARK, "append_only" if append_only else "rotates")
     return column
 
 
 def is_sealed(column: Column) -> bool:
-    return bool(getattr(column, _MARK, False))
+    return getattr(column, _MARK, None) is not None
+
+
+def rotates(column: Column) -> bool:
+    return getattr(column, _MARK, None) == "rotates"
 
 
 def purpose(column: Column) -> str:
@@ -53,6 +60,20 @@ def seal_optional(column: Column, value: str | None) -> str | None:
 
 def unseal_optional(column: Column, value: str | None) -> str | None:
     return None if value is None else unseal(column, value)
+
+
+_MOMENT_WIDTH = 40
+
+
+def seal_moment(column: Column, moment: datetime | None) -> str:
+    """A moment or none, sealed to one length: a copy of the database cannot tell which
+    (a paused deadline from a running one, a marked signatory from another)."""
+    return seal(column, (moment.isoformat() if moment else "").ljust(_MOMENT_WIDTH))
+
+
+def unseal_moment(column: Column, value: str) -> datetime | None:
+    opened = unseal(column, value).strip()
+    return datetime.fromisoformat(opened) if opened else None
 
 
 def sealed_columns(tables: Iterable[type[Table]]) -> list[Column]:

@@ -7,6 +7,8 @@ from piccolo.columns import BigInt, ForeignKey, Integer, Text, Timestamptz, Varc
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
+from registry.keys.sealed import sealed
+
 
 class StaffStatus(StrEnum):
     enrolling = "enrolling"
@@ -19,13 +21,13 @@ class StaffMember(Table, tablename="staff_member"):
 
     # Keyed hash of the normalised e-mail: the address itself is stored only encrypted.
     email_lookup = Varchar(length=64, unique=True)
-    email = Text()  # encrypted
-    name = Text()  # encrypted
+    email = sealed(Text())
+    name = sealed(Text())
     roles = Varchar(length=200)  # comma-separated Role values
     language = Varchar(length=16, default="en")
     status = Varchar(length=20, choices=StaffStatus)
     password_hash = Text(null=True, default=None)  # argon2id
-    totp_secret = Text(null=True, default=None)  # encrypted
+    totp_secret = sealed(Text(null=True, default=None))
     # The last TOTP time step accepted: a code is never accepted twice.
     totp_last_step = BigInt(null=True, default=None)
     created_at = Timestamptz()
@@ -36,7 +38,7 @@ class StaffMember(Table, tablename="staff_member"):
 class EnrolmentLink(Table, tablename="staff_enrolment_link"):
     staff = ForeignKey(StaffMember, on_delete=OnDelete.restrict, null=False)
     token_hash = Varchar(length=64, unique=True)
-    totp_secret = Text()  # encrypted: the second factor this link offers
+    totp_secret = sealed(Text())  # the second factor this link offers
     created_at = Timestamptz()
     expires_at = Timestamptz()
     used_at = Timestamptz(null=True, default=None)

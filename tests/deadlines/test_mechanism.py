@@ -15,10 +15,11 @@ from registry.deadlines.tables import Deadline
 DAY = timedelta(days=1)
 
 
-async def _acted(due: deadlines.Due, now: datetime) -> None:
+async def _acted(due: deadlines.Due, now: datetime) -> bool:
     # Something to count, written in the scheduler's transaction.
     await audit.record(EventTag.keys_data_key_rotated, actor=audit.SYSTEM,
                        subject=due.subject, details={"test": "acted"})
+    return True
 
 
 deadlines.register(deadlines.DeadlineKind("test:acts", _acted))
@@ -96,3 +97,20 @@ async def test_whether_a_deadline_is_paused_is_sealed(settings):
     assert running.startswith("enc1:") and paused.startswith("enc1:")
     assert len(running) == len(paused)  # not even the length tells
     assert str(now.year) not in paused
+
+
+async def test_a_periodic_job_runs_once_a_period_however_many_schedulers(settings):
+    from registry.deadlines import scheduler
+
+    runs: list[datetime] = []
+
+    async def job(settings_, now: datetime) -> None:
+        runs.append(now)
+
+    daily = scheduler.Job(f"test:{secrets.token_hex(4)}", DAY, job)
+    now = datetime.now(UTC)
+    ran = await asyncio.gather(*(scheduler.run_once([daily], settings, now) for _ in range(4)))
+    assert sum(len(names) for names in ran) == 1 and len(runs) == 1
+    assert await scheduler.run_once([daily], settings, now + DAY / 2) == []
+    assert await scheduler.run_once([daily], settings, now + DAY) == [daily.name]
+    assert len(runs) == 2
