@@ -22,6 +22,7 @@ from registry.keys.store import KeyFileError
 from registry.principles import diff as principles_diff
 from registry.principles import services as principles
 from registry.principles.document import PrinciplesSourceError, load_all
+from registry.refusals import Refusal
 from registry.settings import Settings
 
 T = TypeVar("T")
@@ -51,8 +52,10 @@ def _run(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
 
     try:
         return asyncio.run(main())
-    except (PrinciplesSourceError, principles.SyncRefused, KeyFileError) as error:
+    except (PrinciplesSourceError, KeyFileError) as error:
         raise click.ClickException(str(error)) from error
+    except Refusal as refusal:  # a rule said no: its words, in English
+        raise click.ClickException(str(refusal)) from refusal
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -198,15 +201,6 @@ def staff() -> None:
     """Staff accounts: create, list, disable, reset."""
 
 
-def _staff_call(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
-    from registry.staff.services import StaffError
-
-    try:
-        return _run(settings, work)
-    except StaffError as error:
-        raise click.ClickException(str(error)) from error
-
-
 @staff.command(name="create")
 @click.option("--email", required=True, help="The staff member's e-mail address.")
 @click.option("--name", required=True, help="Their name as colleagues know it.")
@@ -224,7 +218,7 @@ def staff_create(email: str, name: str, roles: tuple[str, ...], language: str,
     from registry.staff.permissions import Role
 
     settings = _settings()
-    staff_id, url = _staff_call(settings, lambda: staff_services.create_staff(
+    staff_id, url = _run(settings, lambda: staff_services.create_staff(
         email, name, frozenset(Role(r) for r in roles), actor=audit.operator(),
         settings=settings, language=language, send_mail=send_mail))
     click.echo(f"Created staff account {staff_id}. Enrolment link (one use, "
@@ -236,7 +230,7 @@ def staff_list() -> None:
     """List staff accounts."""
     from registry.staff import services as staff_services
 
-    for account in _staff_call(_settings(), staff_services.list_staff):
+    for account in _run(_settings(), staff_services.list_staff):
         roles = ",".join(sorted(r.value for r in account.roles))
         click.echo(f"{account.id:<5} {account.status.value:<10} {roles:<30} "
                    f"{account.email}  {account.name}")
@@ -253,7 +247,7 @@ def staff_disable(account: str) -> None:
         await staff_services.disable_staff(staff_id, actor=audit.operator())
         return staff_id
 
-    click.echo(f"Disabled staff account {_staff_call(_settings(), work)}.")
+    click.echo(f"Disabled staff account {_run(_settings(), work)}.")
 
 
 @staff.command(name="reset")
@@ -270,7 +264,7 @@ def staff_reset(account: str) -> None:
                                                 settings=settings)
 
     click.echo(f"Enrolment link (one use, {settings.enrolment_link_hours} hours):\n"
-               f"{_staff_call(settings, work)}")
+               f"{_run(settings, work)}")
 
 
 @main.group()
@@ -278,21 +272,12 @@ def accessions() -> None:
     """Accessions from the command line: review applications, and what follows."""
 
 
-def _accession_call(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
-    from registry.accessions.services import AccessionRefused
-
-    try:
-        return _run(settings, work)
-    except AccessionRefused as error:
-        raise click.ClickException(str(error)) from error
-
-
 @accessions.command(name="list")
 def accessions_list() -> None:
     """Applications waiting for review, with their warnings."""
     from registry.accessions import review
 
-    for item in _accession_call(_settings(), review.queue):
+    for item in _run(_settings(), review.queue):
         warnings = [f"{len(item.look_alikes)} look-alike(s)"] if item.look_alikes else []
         if item.principle_14_flag:
             warnings.append("Principle 14")
@@ -307,7 +292,7 @@ def accessions_show(accession_id: str) -> None:
     """Everything an application says, and its look-alikes."""
     from registry.accessions import review
 
-    item = _accession_call(_settings(), lambda: review.find(accession_id))
+    item = _run(_settings(), lambda: review.find(accession_id))
     click.echo(f"{item.public_id}: {item.status}, version {item.version_id}")
     for key, value in item.application.items():
         if key not in ("applicant_jwk", "applicant_signature"):
@@ -325,7 +310,7 @@ def accessions_approve(accession_id: str) -> None:
     from registry.accessions import review
 
     settings = _settings()
-    signatory = _accession_call(settings, lambda: review.approve(
+    signatory = _run(settings, lambda: review.approve(
         accession_id, actor=audit.operator(), settings=settings))
     click.echo(f"Accepted {accession_id}: signatory {signatory}.")
 
@@ -338,7 +323,7 @@ def accessions_reject(accession_id: str, reason: str) -> None:
     from registry.accessions import review
 
     settings = _settings()
-    _accession_call(settings, lambda: review.reject(accession_id, reason,
+    _run(settings, lambda: review.reject(accession_id, reason,
                                                     actor=audit.operator(), settings=settings))
     click.echo(f"Rejected {accession_id}.")
 
@@ -352,7 +337,7 @@ def accessions_ask(accession_id: str, question: str) -> None:
     from registry.accessions import review
 
     settings = _settings()
-    _accession_call(settings, lambda: review.ask(accession_id, question,
+    _run(settings, lambda: review.ask(accession_id, question,
                                                  actor=audit.operator(), settings=settings))
     click.echo(f"Asked the applicant of {accession_id}; it waits for the answer.")
 
@@ -365,7 +350,7 @@ def accessions_deadlines() -> None:
     from registry.accessions import lifecycle
 
     settings = _settings()
-    report = _accession_call(settings, lambda: lifecycle.run_deadlines(settings))
+    report = _run(settings, lambda: lifecycle.run_deadlines(settings))
     click.echo(f"Done: {report}.")
 
 
@@ -378,7 +363,7 @@ def accessions_persecuted(signatory_id: str, off: bool) -> None:
     from registry.accessions import lifecycle
 
     settings = _settings()
-    _accession_call(settings, lambda: lifecycle.mark_persecuted(
+    _run(settings, lambda: lifecycle.mark_persecuted(
         signatory_id, not off, actor=audit.operator(), settings=settings))
     click.echo(f"Signatory {signatory_id}: persecuted mark {'lifted' if off else 'set'}.")
 
@@ -399,7 +384,7 @@ def accessions_suspend(signatory_id: str, until: Any, decision: str) -> None:
     from registry.accessions import lifecycle
 
     settings = _settings()
-    _accession_call(settings, lambda: lifecycle.suspend(
+    _run(settings, lambda: lifecycle.suspend(
         signatory_id, until=until.replace(tzinfo=UTC), decision=decision,
         actor=audit.operator(), settings=settings))
     click.echo(f"Signatory {signatory_id}: suspended until {until:%Y-%m-%d}.")
@@ -413,7 +398,7 @@ def accessions_revoke(signatory_id: str, decision: str) -> None:
     from registry.accessions import lifecycle
 
     settings = _settings()
-    _accession_call(settings, lambda: lifecycle.revoke(
+    _run(settings, lambda: lifecycle.revoke(
         signatory_id, decision=decision, actor=audit.operator(), settings=settings))
     click.echo(f"Signatory {signatory_id}: revoked.")
 
@@ -426,7 +411,7 @@ def accessions_reinstate(signatory_id: str, decision: str) -> None:
     from registry.accessions import lifecycle
 
     settings = _settings()
-    _accession_call(settings, lambda: lifecycle.reinstate(
+    _run(settings, lambda: lifecycle.reinstate(
         signatory_id, decision=decision, actor=audit.operator(), settings=settings))
     click.echo(f"Signatory {signatory_id}: active again.")
 
@@ -439,7 +424,7 @@ def accessions_complete_withdrawal(signatory_id: str, decision: str) -> None:
     from registry.accessions import lifecycle
 
     settings = _settings()
-    _accession_call(settings, lambda: lifecycle.complete_withdrawal(
+    _run(settings, lambda: lifecycle.complete_withdrawal(
         signatory_id, decision=decision, actor=audit.operator(), settings=settings))
     click.echo(f"Signatory {signatory_id}: withdrawn.")
 

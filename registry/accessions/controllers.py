@@ -11,7 +11,6 @@ from litestar import Controller, Response, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import CacheControlHeader, State
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import HTTPException
 from litestar.params import Body, Parameter
 from litestar.response import Template
 from pydantic import ValidationError
@@ -36,7 +35,8 @@ from registry.accessions.schemas import (
     field_errors,
 )
 from registry.principles import services as principles
-from registry.web import i18n
+from registry.refusals import Invalid, Refusal
+from registry.web import errors, i18n
 from registry.web.i18n import N_
 from registry.web.i18n import gettext as _
 
@@ -109,12 +109,6 @@ def _after_answering(work: Callable[..., Awaitable[None]], *args: Any,
     return BackgroundTask(run)
 
 
-def _refused(refusal: services.AccessionRefused) -> HTTPException:
-    message = _(refusal.message)
-    return HTTPException(status_code=refusal.status,
-                         detail=f"{refusal.field}: {message}" if refusal.field else message)
-
-
 def _form_data(raw: dict[str, Any]) -> dict[str, Any]:
     data = {key: value for key, value in raw.items() if key != "_csrf_token"}
     data["consent"] = data.get("consent") == "on"
@@ -156,9 +150,10 @@ class AccedePages(Controller):
         except ValidationError as error:
             return Template("accede/form.html", status_code=400,
                             context=await _form_context(values, field_errors(error)))
-        except services.AccessionRefused as refusal:
-            return Template("accede/form.html", status_code=refusal.status, context=await
-                            _form_context(values, {refusal.field or "form": _(refusal.message)}))
+        except Refusal as refusal:
+            return Template("accede/form.html", status_code=errors.status_of(refusal),
+                            context=await _form_context(
+                                values, {refusal.field or "form": refusal.text(_)}))
         return Template("accede/submitted.html", context={
             "submitted": submitted, "hours": state.settings.confirmation_link_hours})
 
@@ -188,18 +183,12 @@ class AccedePages(Controller):
     @post("/confirm/{token:str}")
     async def confirm(self, token: Annotated[str, Parameter(max_length=300)],
                       state: State) -> Template:
-        try:
-            confirmed = await services.confirm(token, settings=state.settings)
-        except services.AccessionRefused as refusal:
-            raise _refused(refusal) from refusal
+        confirmed = await services.confirm(token, settings=state.settings)
         return Template("accede/confirmed.html", context={"confirmed": confirmed})
 
     @get("/answer/{token:str}")
     async def answer_form(self, token: TOKEN) -> Template:
-        try:
-            public_name, question = await review.question(token)
-        except services.AccessionRefused as refusal:
-            raise _refused(refusal) from refusal
+        public_name, question = await review.question(token)
         return Template("accede/answer.html", context={
             "token": token, "public_name": public_name, "question": question, "done": False,
             "error": None, "answer": ""})
@@ -209,16 +198,11 @@ class AccedePages(Controller):
         text = str(data.get("answer", ""))[:5000]
         try:
             await review.answer(token, text)
-        except services.AccessionRefused as refusal:
-            if refusal.status != 400:
-                raise _refused(refusal) from refusal
-            try:
-                public_name, question = await review.question(token)
-            except services.AccessionRefused as gone:  # the link itself is no good
-                raise _refused(gone) from gone
+        except Invalid as refusal:  # the answer again, with what is wrong with it
+            public_name, question = await review.question(token)  # if the link is good
             return Template("accede/answer.html", status_code=400, context={
                 "token": token, "public_name": public_name, "question": question,
-                "done": False, "error": _(refusal.message), "answer": text})
+                "done": False, "error": refusal.text(_), "answer": text})
         return Template("accede/answer.html", context={"done": True})
 
     @get("/reaffirm/{token:str}")
@@ -227,10 +211,7 @@ class AccedePages(Controller):
 
     @post("/reaffirm/{token:str}")
     async def reaffirm(self, token: TOKEN, state: State) -> Template:
-        try:
-            holder = await lifecycle.reaffirm(token, settings=state.settings)
-        except services.AccessionRefused as refusal:
-            raise _refused(refusal) from refusal
+        holder = await lifecycle.reaffirm(token, settings=state.settings)
         return _link_page("reaffirm", token, done=True,
                           due=_state(holder).reaffirm_due or "")
 
@@ -260,10 +241,7 @@ class AccedePages(Controller):
 
     @post("/withdraw/{token:str}")
     async def withdraw(self, token: TOKEN, state: State) -> Template:
-        try:
-            holder = await lifecycle.withdraw(token, settings=state.settings)
-        except services.AccessionRefused as refusal:
-            raise _refused(refusal) from refusal
+        holder = await lifecycle.withdraw(token, settings=state.settings)
         return _link_page("withdraw", token, done=True,
                           effective=_state(holder).withdrawal_effective_at or "")
 
@@ -273,18 +251,12 @@ class AccedePages(Controller):
 
     @post("/cancel-withdrawal/{token:str}")
     async def cancel_withdrawal(self, token: TOKEN, state: State) -> Template:
-        try:
-            await lifecycle.cancel_withdrawal(token, settings=state.settings)
-        except services.AccessionRefused as refusal:
-            raise _refused(refusal) from refusal
+        await lifecycle.cancel_withdrawal(token, settings=state.settings)
         return _link_page("cancel-withdrawal", token, done=True)
 
     async def _renew_page(self, token: str, values: dict[str, Any], errors: dict[str, str],
                           status_code: int = 200) -> Template:
-        try:
-            holder, in_force = await lifecycle.reaccession_form(token)
-        except services.AccessionRefused as refusal:
-            raise _refused(refusal) from refusal
+        holder, in_force = await lifecycle.reaccession_form(token)
         shown = values or {k: holder.application.get(k) for k in (
             "representative_name", "representative_role", "head_in_party_body",
             "other_interests")}
@@ -307,19 +279,14 @@ class AccedePages(Controller):
             confirmed = await lifecycle.reaccede(token, answers, settings=state.settings)
         except ValidationError as error:
             return await self._renew_page(token, values, field_errors(error), 400)
-        except services.AccessionRefused as refusal:
-            if refusal.status != 400:
-                raise _refused(refusal) from refusal
+        except Invalid as refusal:
             return await self._renew_page(token, values, {
-                refusal.field or "form": _(refusal.message)}, 400)
+                refusal.field or "form": refusal.text(_)}, 400)
         return Template("accede/renewed.html", context={"confirmed": confirmed})
 
     @get("/receipt/{token:str}")
     async def receipt(self, token: Annotated[str, Parameter(max_length=300)]) -> Response:
-        try:
-            public_id, jws = await services.receipt(token)
-        except services.AccessionRefused as refusal:
-            raise _refused(refusal) from refusal
+        public_id, jws = await services.receipt(token)
         return Response(jws, media_type="application/jose", headers={
             "content-disposition": f'attachment; filename="accession-{public_id}.jws"'})
 
@@ -332,11 +299,8 @@ class AccessionApi(Controller):
     async def submit(self, data: Annotated[AccessionForm, Body()],
                      state: State) -> AccessionAccepted:
         """Submit an accession. A confirmation link goes to the contact e-mail address."""
-        try:
-            submitted = await services.submit(data, language=i18n.current(),
-                                              settings=state.settings)
-        except services.AccessionRefused as refusal:
-            raise _refused(refusal) from refusal
+        submitted = await services.submit(data, language=i18n.current(),
+                                          settings=state.settings)
         return AccessionAccepted(
             id=submitted.public_id, status="pending_confirmation",
             statement_sha256=submitted.statement_sha256,
@@ -346,10 +310,7 @@ class AccessionApi(Controller):
     async def statement(self, data: Annotated[AccessionForm, Body()]) -> dict[str, Any]:
         """The canonical statement these answers make, to sign with your own key (send
         `date` and sign the UTF-8 bytes of `canonical`)."""
-        try:
-            statement = await services.preview(data)
-        except services.AccessionRefused as refusal:
-            raise _refused(refusal) from refusal
+        statement = await services.preview(data)
         return {"statement": statement,
                 "canonical": statements.canonical(statement).decode("utf-8"),
                 "sha256": statements.digest(statement)}
@@ -368,10 +329,7 @@ class AccessionApi(Controller):
     async def confirm(self, data: Annotated[ConfirmRequest, Body()],
                       state: State) -> ConfirmResult:
         """Confirm an application with the token from the e-mail."""
-        try:
-            confirmed = await services.confirm(data.token, settings=state.settings)
-        except services.AccessionRefused as refusal:
-            raise _refused(refusal) from refusal
+        confirmed = await services.confirm(data.token, settings=state.settings)
         return ConfirmResult(id=confirmed.public_id, status="pending_review",
                              receipt=confirmed.receipt,
                              receipt_url=f"/accede/receipt/{confirmed.receipt_token}")
@@ -379,10 +337,7 @@ class AccessionApi(Controller):
     @post("/answer", status_code=200)
     async def answer(self, data: Annotated[AnswerRequest, Body()]) -> dict[str, str]:
         """Answer the secretariat's question about an application (token from the mail)."""
-        try:
-            await review.answer(data.token, data.answer)
-        except services.AccessionRefused as refusal:
-            raise _refused(refusal) from refusal
+        await review.answer(data.token, data.answer)
         return {"status": "pending_review",
                 "detail": _("Thank you. Your answer is with the secretariat, and the review "
                             "of the application continues.")}
@@ -391,10 +346,7 @@ class AccessionApi(Controller):
     async def reaffirm(self, data: Annotated[TokenRequest, Body()],
                        state: State) -> SignatoryState:
         """Re-affirm an accession for another year (token from the reminder)."""
-        try:
-            return _state(await lifecycle.reaffirm(data.token, settings=state.settings))
-        except services.AccessionRefused as refusal:
-            raise _refused(refusal) from refusal
+        return _state(await lifecycle.reaffirm(data.token, settings=state.settings))
 
     @post("/withdrawal", status_code=202)
     async def ask_withdrawal(self, data: Annotated[ResendRequest, Body()],
@@ -411,29 +363,20 @@ class AccessionApi(Controller):
                        state: State) -> SignatoryState:
         """Confirm a withdrawal (token from the mail): it takes effect after the cooling-off
         period, and can be cancelled until then."""
-        try:
-            return _state(await lifecycle.withdraw(data.token, settings=state.settings))
-        except services.AccessionRefused as refusal:
-            raise _refused(refusal) from refusal
+        return _state(await lifecycle.withdraw(data.token, settings=state.settings))
 
     @post("/cancel-withdrawal", status_code=200)
     async def cancel_withdrawal(self, data: Annotated[TokenRequest, Body()],
                                 state: State) -> SignatoryState:
         """Cancel a pending withdrawal (token from the mail)."""
-        try:
-            return _state(await lifecycle.cancel_withdrawal(data.token,
-                                                            settings=state.settings))
-        except services.AccessionRefused as refusal:
-            raise _refused(refusal) from refusal
+        return _state(await lifecycle.cancel_withdrawal(data.token,
+                                                        settings=state.settings))
 
     @post("/renew", status_code=201)
     async def renew(self, data: Annotated[RenewRequest, Body()],
                     state: State) -> ConfirmResult:
         """Accede to the version now in force (token from the invitation mail)."""
-        try:
-            confirmed = await lifecycle.reaccede(data.token, data, settings=state.settings)
-        except services.AccessionRefused as refusal:
-            raise _refused(refusal) from refusal
+        confirmed = await lifecycle.reaccede(data.token, data, settings=state.settings)
         return ConfirmResult(id=confirmed.public_id, status="active",
                              receipt=confirmed.receipt,
                              receipt_url=f"/accede/receipt/{confirmed.receipt_token}")

@@ -35,7 +35,6 @@ from registry.accessions.schemas import (
 from registry.accessions.services import (
     TRANSITIONS,
     YEAR,
-    AccessionRefused,
     Confirmed,
     S,
     check_transition,
@@ -61,6 +60,7 @@ from registry.audit.tags import EventTag
 from registry.badges import services as badges
 from registry.keys import tokens
 from registry.principles import services as principles
+from registry.refusals import Conflict, Invalid, NotFound
 from registry.settings import Settings
 from registry.translation import N_
 
@@ -119,7 +119,7 @@ async def _holder_of(signatory: dict) -> Holder:
 async def holder(public_id: str) -> Holder:
     row = await Signatory.select().where(Signatory.public_id == public_id[:40]).first()
     if row is None:
-        raise AccessionRefused(f"There is no signatory {public_id[:40]!r}.", 404)
+        raise NotFound(N_("There is no signatory %(id)r."), id=public_id[:40])
     return await _holder_of(row)
 
 
@@ -209,11 +209,10 @@ async def reaffirm(token: str, *, settings: Settings) -> Holder:
         h = await _locked((await _holder_for_link(link)).public_id)
         in_force = await principles.version_in_force()  # superseded: always a newer one
         if in_force is not None and h.signatory["version_id"] != in_force.version_id:
-            raise AccessionRefused(N_("A new version of the Principles is in force: accede to "
-                                      "it through the link in the invitation mail."), 409)
+            raise Conflict(N_("A new version of the Principles is in force: accede to it "
+                              "through the link in the invitation mail."))
         if h.status not in (S.active, S.lapsed):
-            raise AccessionRefused(N_("This accession cannot be re-affirmed in its present "
-                                      "status."), 409)
+            raise Conflict(N_("This accession cannot be re-affirmed in its present status."))
         await take_link(link, now)
         await AccessionLink.update({AccessionLink.expires_at: now}).where(  # one year per click
             (AccessionLink.accession == h.accession["id"])
@@ -276,7 +275,7 @@ async def withdraw(token: str, *, settings: Settings) -> Holder:
     async with db.write_transaction():
         h = await _locked((await _holder_for_link(link)).public_id)
         if h.signatory["withdrawal_effective_at"] is not None:
-            raise AccessionRefused(N_("A withdrawal of this accession is already pending."), 409)
+            raise Conflict(N_("A withdrawal of this accession is already pending."))
         check_transition(h.status, S.withdrawn)
         await take_link(link, now)
         effective = now + timedelta(days=settings.withdrawal_cooling_off_days)
@@ -295,8 +294,8 @@ async def cancel_withdrawal(token: str, *, settings: Settings) -> Holder:
     async with db.write_transaction():
         h = await _locked((await _holder_for_link(link)).public_id)
         if h.signatory["withdrawal_effective_at"] is None or h.status == S.withdrawn:
-            raise AccessionRefused(N_("There is no pending withdrawal to cancel: it has taken "
-                                      "effect or was cancelled already."), 409)
+            raise Conflict(N_("There is no pending withdrawal to cancel: it has taken "
+                              "effect or was cancelled already."))
         await take_link(link, now)
         await _record(h, "withdrawal_cancelled", now=now, settings=settings, actor=audit.ANONYMOUS,
                       tag=EventTag.accession_withdrawal_cancelled, withdrawal_effective_at=None)
@@ -379,7 +378,7 @@ async def _reaccession(link: dict) -> tuple[Holder, principles.VersionInfo]:
     h = await _holder_for_link(link)
     in_force = await principles.version_in_force()
     if in_force is None or in_force.version_id == h.signatory["version_id"]:
-        raise AccessionRefused(N_("This accession is already to the version in force."), 409)
+        raise Conflict(N_("This accession is already to the version in force."))
     return h, in_force
 
 
@@ -399,7 +398,7 @@ async def reaccede(token: str, answers: ReaccessionAnswers, *,
         form = AccessionForm.model_validate(values)
     except ValidationError as error:
         field, message = next(iter(field_errors(error).items()))
-        raise AccessionRefused(message, field=None if field == "form" else field) from error
+        raise Invalid(message, field=None if field == "form" else field) from error
     statement = statements.build(form, version=in_force.version_id,
                                  version_hash=in_force.content_hash, on=now.date())
     digest = statements.digest(statement)
@@ -407,8 +406,8 @@ async def reaccede(token: str, answers: ReaccessionAnswers, *,
     async with db.write_transaction():
         h = await _locked(h.public_id)
         if h.status not in (S.superseded, S.lapsed):  # never a way out of a suspension
-            raise AccessionRefused(N_("This accession cannot accede to the new version in its "
-                                      "present status."), 409)
+            raise Conflict(N_("This accession cannot accede to the new version in its "
+                              "present status."))
         await take_link(link, now)
         application = {**form.model_dump(mode="json"),
                        "language": h.application.get("language", "en")}
@@ -471,7 +470,7 @@ async def _lapse_when_due(public_id: str, settings: Settings, now: datetime) -> 
 def _decision(reference: str) -> str:
     reference = " ".join(reference.split())
     if not 3 <= len(reference) <= 200:
-        raise AccessionRefused("Name the panel decision (3 to 200 characters).", field="decision")
+        raise Invalid(N_("Name the panel decision (3 to 200 characters)."), field="decision")
     return reference
 
 
@@ -480,7 +479,7 @@ async def suspend(public_id: str, *, until: datetime, decision: str, actor: audi
     now = _now()
     decision = _decision(decision)
     if until <= now:
-        raise AccessionRefused("A suspension must end in the future.", field="until")
+        raise Invalid(N_("A suspension must end in the future."), field="until")
     async with db.write_transaction():
         h = await _locked(public_id)
         await _move(h, S.suspended, event="suspended", now=now, settings=settings, actor=actor,
@@ -530,8 +529,8 @@ async def reinstate(public_id: str, *, decision: str, actor: audit.Actor,
     async with db.write_transaction():
         h = await _locked(public_id)
         if h.status != S.suspended:
-            raise AccessionRefused(f"Only a suspended accession can be reinstated; this one "
-                                   f"is {h.status}.", 409)
+            raise Conflict(N_("Only a suspended accession can be reinstated; this one is "
+                              "%(status)s."), status=h.status.value)
         await _reinstate(h, actor=actor, now=now, settings=settings,
                          details={"decision": decision})
 
@@ -557,8 +556,8 @@ async def complete_withdrawal(public_id: str, *, decision: str, actor: audit.Act
         h = await _locked(public_id)
         effective = h.signatory["withdrawal_effective_at"]
         if effective is None or effective > now:
-            raise AccessionRefused("There is no withdrawal waiting for a decision: none is "
-                                   "pending, or its cooling-off period is not over.", 409)
+            raise Conflict(N_("There is no withdrawal waiting for a decision: none is "
+                              "pending, or its cooling-off period is not over."))
         await _complete_withdrawal(h, actor=actor, now=now, settings=settings,
                                    details={"decision": decision})
 

@@ -15,6 +15,7 @@ from typing import Any
 from registry.accessions import names
 from registry.accessions.schemas import Listing
 from registry.accessions.tables import Signatory, SignatoryEvent
+from registry.refusals import Invalid
 from registry.translation import N_
 
 PAGE = 50
@@ -95,8 +96,8 @@ def _after(cursor: str) -> tuple[str, int] | None:
         return None
 
 
-class BadCursor(ValueError):
-    pass
+class BadCursor(Invalid):
+    """A page cursor that this register did not give out."""
 
 
 async def search(*, text: str = "", kind: str | None = None, status: str | None = None,

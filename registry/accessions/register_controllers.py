@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, get
 from litestar.datastructures import State
-from litestar.exceptions import HTTPException, NotFoundException
+from litestar.exceptions import NotFoundException
 from litestar.params import Parameter, QueryParameter
 from litestar.response import Template
 from pydantic import BaseModel
@@ -60,12 +60,9 @@ def _out(entry: register.Entry) -> SignatoryOut:
 
 async def _search(q: str, kind: str | None, status: str | None, country: str | None,
                   version: str | None, cursor: str | None) -> register.Page:
-    try:
-        return await register.search(text=q, kind=kind or None, status=status or None,
-                                     country=country or None, version=version or None,
-                                     cursor=cursor or None)
-    except register.BadCursor as error:
-        raise HTTPException(status_code=400, detail=_(str(error))) from error
+    return await register.search(text=q, kind=kind or None, status=status or None,
+                                 country=country or None, version=version or None,
+                                 cursor=cursor or None)
 
 
 def _not_found() -> NotFoundException:

@@ -16,7 +16,6 @@ from registry.accessions import names, notices
 from registry.accessions.schemas import Listing
 from registry.accessions.services import (
     YEAR,
-    AccessionRefused,
     S,
     check_transition,
     new_link,
@@ -35,6 +34,7 @@ from registry.audit.tags import EventTag
 from registry.badges import services as badges
 from registry.keys import tokens
 from registry.mail import services as mail
+from registry.refusals import Conflict, Invalid, NotFound
 from registry.settings import Settings
 from registry.translation import N_
 
@@ -157,7 +157,7 @@ async def queue() -> list[ReviewItem]:
 async def _row(public_id: str) -> dict:
     row = await _with_version().where(Accession.public_id == public_id[:40]).first()
     if row is None:
-        raise AccessionRefused(f"There is no application {public_id[:40]!r}.", 404)
+        raise NotFound(N_("There is no application %(id)r."), id=public_id[:40])
     return row
 
 
@@ -240,7 +240,7 @@ async def reject(public_id: str, reason: str, *, actor: audit.Actor, settings: S
         await db.serialise(f"accession:{public_id}")
         row, application = await _decide(public_id, S.rejected)
         if not 5 <= len(reason) <= 2000:
-            raise AccessionRefused("Give the applicant a reason (5 to 2000 characters).")
+            raise Invalid(N_("Give the applicant a reason (5 to 2000 characters)."))
         await Accession.update({
             Accession.status: S.rejected, Accession.decided_at: now,
             Accession.decision_reason: keys.keyring().cipher.encrypt(
@@ -260,10 +260,15 @@ async def _add_message(accession_id: int, author: str, body: str, now: datetime)
         body=keys.keyring().cipher.encrypt(body, purpose="accession_message.body")))
 
 
+# What to say when a text written to the other side is too short or too long.
+_TEXT_LENGTHS = {"question": N_("Write the question (5 to 4000 characters)."),
+                 "answer": N_("Write the answer (5 to 4000 characters).")}
+
+
 def _text(value: str, what: str) -> str:
     value = value.replace("\r\n", "\n").strip()
     if not 5 <= len(value) <= 4000:
-        raise AccessionRefused(f"Write the {what} (5 to 4000 characters).", field=what)
+        raise Invalid(_TEXT_LENGTHS[what], field=what)
     return value
 
 
@@ -313,8 +318,7 @@ async def answer(token: str, text: str) -> None:
         row = await Accession.select().where(_ACCESSION == link["accession"]).first()
         assert row is not None
         if row["status"] != S.information_requested:
-            raise AccessionRefused(N_("This application is no longer waiting for an answer."),
-                                   409)
+            raise Conflict(N_("This application is no longer waiting for an answer."))
         await take_link(link, now)
         check_transition(row["status"], S.pending_review)
         await Accession.update({Accession.status: S.pending_review}).where(

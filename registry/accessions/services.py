@@ -21,6 +21,7 @@ from registry.keys import signing, tokens
 from registry.keys.tokens import MAX_LENGTH, new_token, token_hash
 from registry.mail import services as mail
 from registry.principles import services as principles
+from registry.refusals import Conflict, Gone, Invalid, NotFound
 from registry.settings import Settings
 from registry.translation import N_
 
@@ -46,26 +47,10 @@ _ACCESSION = Accession._meta.primary_key
 _LINK = AccessionLink._meta.primary_key
 
 
-class AccessionRefused(Exception):
-    """A request about an accession that cannot be carried out, in words, with the HTTP
-    status that fits it and, where one answer is at fault, that answer's field."""
-
-    def __init__(self, message: str, status: int = 400, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.field = field
-
-    @property
-    def message(self) -> str:
-        return str(self.args[0])
-
-    def __str__(self) -> str:
-        return f"{self.field}: {self.message}" if self.field else self.message
-
-
-class TransitionRefused(AccessionRefused):
+class TransitionRefused(Conflict):
     def __init__(self, current: str, wanted: str) -> None:
-        super().__init__(f"An accession that is {current} cannot become {wanted}.", 409)
+        super().__init__(N_("An accession that is %(current)s cannot become %(wanted)s."),
+                         current=current, wanted=wanted)
 
 
 def check_transition(current: str, wanted: AccessionStatus) -> None:
@@ -108,9 +93,12 @@ async def _version_for(form: AccessionForm) -> principles.VersionInfo:
     version = in_force if in_force and form.version in ("", in_force.version_id) else None
     wanted = form.version or (in_force.version_id if in_force else "")
     if version is None:
-        current = f" Accede to version {in_force.version_id}." if in_force else ""
-        raise AccessionRefused(
-            f"Version {wanted[:20] or '(none)'} of the Principles is not in force.{current}")
+        if in_force is None:
+            raise Invalid(N_("Version %(version)s of the Principles is not in force."),
+                          version=wanted[:20] or "(none)")
+        raise Invalid(N_("Version %(version)s of the Principles is not in force. Accede to "
+                         "version %(in_force)s."),
+                      version=wanted[:20] or "(none)", in_force=in_force.version_id)
     return version
 
 
@@ -119,7 +107,7 @@ def _statement_date(form: AccessionForm, now: datetime) -> date:
     if form.date is None:
         return today
     if abs((form.date - today).days) > 1:
-        raise AccessionRefused("the statement must be dated today (UTC).", field="date")
+        raise Invalid(N_("the statement must be dated today (UTC)."), field="date")
     return form.date
 
 
@@ -153,7 +141,8 @@ async def submit(form: AccessionForm, *, language: str, settings: Settings) -> S
             statements.verify_applicant_signature(statement, form.applicant_jwk,
                                                   form.applicant_signature)
         except statements.SignatureProblem as problem:
-            raise AccessionRefused(f"{problem}.", field="applicant_signature") from problem
+            # The signature's technical reasons are in English only (statement.py).
+            raise Invalid(f"{problem}.", field="applicant_signature") from problem
     digest = statements.digest(statement)
     lookup = email_lookup(form.contact_email)
     public_id = tokens.public_id(12)
@@ -163,9 +152,9 @@ async def submit(form: AccessionForm, *, language: str, settings: Settings) -> S
             (Accession.email_lookup == lookup) & (Accession.statement_hash == digest)
             & Accession.status.is_in([S.pending_confirmation, S.pending_review, S.active])
         ):
-            raise AccessionRefused(N_(
+            raise Conflict(N_(
                 "This application was already received. Check your e-mail for the "
-                "confirmation link, including the spam folder, or ask for a new link."), 409)
+                "confirmation link, including the spam folder, or ask for a new link."))
         rows = await Accession.insert(Accession(
             public_id=public_id,
             version=version.row_id,
@@ -246,9 +235,10 @@ LINK_REFUSALS = {
 }
 
 
-def link_refusal(purpose: LinkPurpose, reason: str) -> AccessionRefused:
-    return AccessionRefused(LINK_REFUSALS.get((purpose, reason), _LINK_REASONS[reason]),
-                            404 if reason == "unknown" else 410)
+def link_refusal(purpose: LinkPurpose, reason: str) -> NotFound | Gone:
+    """An unknown link is not found; a used or expired one is gone."""
+    kind = NotFound if reason == "unknown" else Gone
+    return kind(LINK_REFUSALS.get((purpose, reason), _LINK_REASONS[reason]))
 
 
 async def usable_link(token: str, purpose: LinkPurpose, now: datetime) -> dict:

@@ -10,16 +10,18 @@ from typing import Annotated, Any
 from litestar import Controller, Request, get, post
 from litestar.datastructures import CacheControlHeader, State
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import HTTPException
 from litestar.params import Body, Parameter
 from litestar.response import Redirect, Template
 from pydantic import BaseModel, Field
 
 from registry.accessions import lifecycle, review
-from registry.accessions.services import AccessionRefused
 from registry.audit.services import Actor, staff_actor
+from registry.refusals import Conflict, Invalid
 from registry.staff.guards import current_staff
 from registry.staff.permissions import Permission
+from registry.web import errors
+from registry.web.i18n import N_
+from registry.web.i18n import gettext as _
 
 REVIEW = {"permission": Permission.accessions_applications_review}
 ID = Annotated[str, Parameter(max_length=40)]
@@ -54,10 +56,6 @@ def _actor(request: Request) -> Actor:
     return staff_actor(staff.id)
 
 
-def _refused(refusal: AccessionRefused) -> HTTPException:
-    return HTTPException(status_code=refusal.status, detail=str(refusal))
-
-
 class AccessionReviewPages(Controller):
     path = "/staff/accessions"
     include_in_schema = False
@@ -69,20 +67,14 @@ class AccessionReviewPages(Controller):
 
     @get("/{public_id:str}", opt=REVIEW)
     async def detail(self, public_id: ID) -> Template:
-        try:
-            item = await review.find(public_id)
-        except AccessionRefused as refusal:
-            raise _refused(refusal) from refusal
+        item = await review.find(public_id)
         return Template("staff/accessions/detail.html", context={"item": item, "error": None})
 
     @post("/{public_id:str}/approve", opt=REVIEW)
     async def approve(self, public_id: ID, request: Request, state: State) -> Redirect:
         staff = current_staff(request)
         assert staff is not None
-        try:
-            await review.approve(public_id, actor=staff_actor(staff.id), settings=state.settings)
-        except AccessionRefused as refusal:
-            raise _refused(refusal) from refusal
+        await review.approve(public_id, actor=staff_actor(staff.id), settings=state.settings)
         return Redirect("/staff/accessions", status_code=303)
 
     @post("/{public_id:str}/reject", opt=REVIEW)
@@ -93,11 +85,9 @@ class AccessionReviewPages(Controller):
         try:
             await review.reject(public_id, data.reason, actor=staff_actor(staff.id),
                                 settings=state.settings)
-        except AccessionRefused as refusal:
-            if refusal.status != 400:
-                raise _refused(refusal) from refusal
+        except Invalid as refusal:
             return Template("staff/accessions/detail.html", status_code=400, context={
-                "item": await review.find(public_id), "error": str(refusal)})
+                "item": await review.find(public_id), "error": refusal.detail(_)})
         return Redirect("/staff/accessions", status_code=303)
 
     @post("/{public_id:str}/ask", opt=REVIEW)
@@ -106,20 +96,15 @@ class AccessionReviewPages(Controller):
         try:
             await review.ask(public_id, data.question, actor=_actor(request),
                              settings=state.settings)
-        except AccessionRefused as refusal:
-            if refusal.status != 400:
-                raise _refused(refusal) from refusal
+        except Invalid as refusal:
             return Template("staff/accessions/detail.html", status_code=400, context={
-                "item": await review.find(public_id), "error": str(refusal)})
+                "item": await review.find(public_id), "error": refusal.detail(_)})
         return Redirect(f"/staff/accessions/{public_id}", status_code=303)
 
 
 async def _signatory_page(request: Request, public_id: str, error: str | None = None,
                           status_code: int = 200) -> Template:
-    try:
-        view = await lifecycle.staff_find(public_id)
-    except AccessionRefused as refusal:
-        raise _refused(refusal) from refusal
+    view = await lifecycle.staff_find(public_id)
     return Template("staff/signatories/detail.html", status_code=status_code, context={
         "view": view, "error": error, "staff": current_staff(request)})
 
@@ -142,10 +127,9 @@ class SignatoryPages(Controller):
                    work: Callable[[], Awaitable[Any]]) -> Template | Redirect:
         try:
             await work()
-        except AccessionRefused as refusal:
-            if refusal.status not in (400, 409):
-                raise _refused(refusal) from refusal
-            return await _signatory_page(request, public_id, str(refusal), refusal.status)
+        except (Invalid, Conflict) as refusal:  # the page again, with why not
+            return await _signatory_page(request, public_id, refusal.detail(_),
+                                         errors.status_of(refusal))
         return Redirect(f"/staff/signatories/{public_id}", status_code=303)
 
     @post("/{public_id:str}/persecuted", opt=MARK)
@@ -159,8 +143,8 @@ class SignatoryPages(Controller):
     async def suspend(self, public_id: ID, request: Request, state: State,
                       data: Annotated[DecisionForm, URL_FORM]) -> Template | Redirect:
         if data.until is None:
-            return await _signatory_page(request, public_id,
-                                         "until: give the day the suspension ends.", 400)
+            return await _signatory_page(request, public_id, "until: " + _(N_(
+                "give the day the suspension ends.")), 400)
         until = datetime.combine(data.until, datetime.min.time(), tzinfo=UTC)
         return await self._act(request, public_id, lambda: lifecycle.suspend(
             public_id, until=until, decision=data.decision, actor=_actor(request),

@@ -24,6 +24,8 @@ from registry.principles.document import (
     version_sort_key,
 )
 from registry.principles.tables import PrinciplesText, PrinciplesVersion
+from registry.refusals import Conflict
+from registry.translation import N_
 
 # Which status a version may move to at the next sync. A published text never returns
 # to draft, and a superseded version never comes back into force: a new version does.
@@ -37,7 +39,7 @@ _VERSION_PK = PrinciplesVersion._meta.primary_key
 _TEXT_PK = PrinciplesText._meta.primary_key
 
 
-class SyncRefused(Exception):
+class SyncRefused(Conflict):
     """The files would change something that must not change; nothing was written."""
 
 
@@ -98,27 +100,28 @@ def _check_published(source: VersionSource, row: dict, stored: dict[str, dict]) 
     version_id = source.version_id
     if source.text_of_record != row["text_of_record"]:
         raise SyncRefused(
-            f"version {version_id} is published with text of record {row['text_of_record']!r}; "
-            f"version.toml now says {source.text_of_record!r}. A published version's text "
-            "of record cannot change."
-        )
+            N_("version %(version)s is published with text of record %(stored)r; "
+               "version.toml now says %(now)r. A published version's text of record cannot "
+               "change."),
+            version=version_id, stored=row["text_of_record"], now=source.text_of_record)
     for language, text in stored.items():
         candidate = source.texts.get(language)
         if candidate is None:
             raise SyncRefused(
-                f"version {version_id} is published with a {language!r} text, but "
-                f"{source.folder}/{language}.toml is missing. Published texts cannot be removed."
-            )
+                N_("version %(version)s is published with a %(language)r text, but %(path)s is "
+                   "missing. Published texts cannot be removed."),
+                version=version_id, language=language, path=f"{source.folder}/{language}.toml")
         new_hash = candidate.document.content_hash()
         if new_hash != text["content_hash"]:
             published = Document.from_canonical(text["canonical"])
             raise SyncRefused(
-                f"version {version_id} is published ({row['status']}) and its text is "
-                f"immutable, but {candidate.path} differs from the published text: "
-                f"{_what_differs(published, candidate.document)}. Published SHA-256 "
-                f"{text['content_hash']}, file SHA-256 {new_hash}. Restore the file, and put "
-                "changed wording in a new version folder."
-            )
+                N_("version %(version)s is published (%(status)s) and its text is immutable, "
+                   "but %(path)s differs from the published text: %(differences)s. Published "
+                   "SHA-256 %(published)s, file SHA-256 %(file)s. Restore the file, and put "
+                   "changed wording in a new version folder."),
+                version=version_id, status=row["status"], path=candidate.path,
+                differences=_what_differs(published, candidate.document),
+                published=text["content_hash"], file=new_hash)
 
 
 async def sync(source_dir: Path, *, actor: audit.Actor,
@@ -144,17 +147,17 @@ async def sync(source_dir: Path, *, actor: audit.Actor,
         for version_id, existing in versions.items():
             if version_id not in on_disk and existing["status"] in PUBLISHED:
                 raise SyncRefused(
-                    f"version {version_id} is published ({existing['status']}) but its folder "
-                    f"{source_dir}/{version_id} is missing. Published versions cannot be removed."
-                )
+                    N_("version %(version)s is published (%(status)s) but its folder %(folder)s "
+                       "is missing. Published versions cannot be removed."),
+                    version=version_id, status=existing["status"],
+                    folder=f"{source_dir}/{version_id}")
         for source in sources:
             if (row := versions.get(source.version_id)) is None:
                 continue
             if source.status not in TRANSITIONS[VersionStatus(row["status"])]:
                 raise SyncRefused(
-                    f"version {source.version_id} is {row['status']} and cannot become "
-                    f"{source.status}."
-                )
+                    N_("version %(version)s is %(current)s and cannot become %(wanted)s."),
+                    version=source.version_id, current=row["status"], wanted=source.status)
             if row["status"] in PUBLISHED:
                 _check_published(source, row, stored[source.version_id])
 

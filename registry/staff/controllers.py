@@ -18,6 +18,7 @@ from litestar.params import Body, Parameter, QueryParameter
 from litestar.response import Redirect, Template
 
 from registry.audit import services as audit
+from registry.refusals import Invalid
 from registry.settings import Settings
 from registry.staff import guards, login, services
 from registry.staff.guards import current_staff
@@ -29,6 +30,7 @@ from registry.staff.schemas import (
     LoginForm,
     StaffMe,
 )
+from registry.web.i18n import gettext as _
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 PUBLIC = {"public": True}
@@ -150,11 +152,11 @@ class StaffPages(Controller):
         except services.EnrolmentRefused as refused:
             return Template("staff/enrol_refused.html", status_code=404,
                             context={"message": str(refused)})
-        except services.StaffError as problem:
+        except Invalid as problem:
             view = await services.open_enrolment(token)
             return Template("staff/enrol.html", status_code=400, context={
                 "view": view, "qr": _qr_data_uri(view.provisioning_uri),
-                "error": str(problem)})
+                "error": problem.text(_)})
         return Template("staff/enrolled.html", context={"codes": codes})
 
     @get("/accounts", opt={"permission": Permission.staff_accounts_view})

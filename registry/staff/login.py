@@ -14,6 +14,7 @@ from registry import db, keys
 from registry.audit import services as audit
 from registry.audit.tags import EventTag
 from registry.keys.tokens import new_token, token_hash
+from registry.refusals import Invalid
 from registry.settings import Settings
 from registry.staff import passwords, totp
 from registry.staff.permissions import Permission, Role, parse_roles, permissions_of
@@ -47,7 +48,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class LoginRefused(Exception):
+class LoginRefused(Invalid):
     """Login failed. Deliberately says nothing more: the reason is in the audit trail."""
 
     def __init__(self) -> None:

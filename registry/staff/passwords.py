@@ -8,6 +8,9 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from registry.refusals import Invalid
+from registry.translation import N_
+
 _hasher = PasswordHasher()  # argon2id with the library's current recommended costs
 # Verified when an e-mail matches no account, so that both cases take the same time.
 _DUMMY_HASH = _hasher.hash("not a real password: equalises login timing")
@@ -21,20 +24,22 @@ def _common_passwords() -> frozenset[str]:
     return frozenset(line.strip().casefold() for line in lines if line and not line.startswith("#"))
 
 
-def problems(password: str, *, min_length: int, personal: tuple[str, ...] = ()) -> list[str]:
-    """What is wrong with a new password, in words (empty when it is acceptable)."""
+def problems(password: str, *, min_length: int,
+             personal: tuple[str, ...] = ()) -> list[Invalid]:
+    """What is wrong with a new password, each in words (empty when it is acceptable)."""
     found = []
     if len(password) < min_length:
-        found.append(f"Use at least {min_length} characters.")
+        found.append(Invalid(N_("Use at least %(count)s characters."), count=min_length))
     if len(password) > MAX_LENGTH:
-        found.append(f"Use at most {MAX_LENGTH} characters.")
+        found.append(Invalid(N_("Use at most %(count)s characters."), count=MAX_LENGTH))
     folded = password.casefold()
     if folded in _common_passwords() or folded.rstrip("0123456789!.") in _common_passwords():
-        found.append("This password is one of the most common ones; choose another.")
+        found.append(Invalid(N_("This password is one of the most common ones; choose "
+                                "another.")))
     if any(part and len(part) >= 4 and part.casefold() in folded for part in personal):
-        found.append("Do not use your name or e-mail address in the password.")
+        found.append(Invalid(N_("Do not use your name or e-mail address in the password.")))
     if len(set(password)) < 5:
-        found.append("Use more different characters.")
+        found.append(Invalid(N_("Use more different characters.")))
     return found
 
 

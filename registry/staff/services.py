@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -18,6 +19,7 @@ from registry.audit import services as audit
 from registry.audit.tags import EventTag
 from registry.keys.tokens import new_token, token_hash
 from registry.mail import services as mail
+from registry.refusals import Conflict, Invalid, NotFound, untranslated
 from registry.settings import Settings
 from registry.staff import passwords, totp
 from registry.staff.permissions import (
@@ -43,14 +45,23 @@ _SESSION = StaffSession._meta.primary_key
 _CODE = RecoveryCode._meta.primary_key
 
 
-class StaffError(ValueError):
-    """A request about staff accounts that cannot be carried out; the message says why."""
+class EnrolmentRefused(NotFound):
+    """An enrolment link that does not work, whatever the reason (the audit trail has it)."""
 
-
-class EnrolmentRefused(Exception):
     def __init__(self) -> None:
         super().__init__(N_("This enrolment link is not valid: it may have expired or have "
                             "been used already. Ask an administrator for a new one."))
+
+
+class WeakPassword(Invalid):
+    """Every problem with a new password, each in words of its own."""
+
+    def __init__(self, problems: list[Invalid]) -> None:
+        super().__init__(" ".join(problem.message for problem in problems))
+        self.problems = problems
+
+    def text(self, gettext: Callable[[str], str] = untranslated) -> str:
+        return " ".join(problem.text(gettext) for problem in self.problems)
 
 
 @dataclass(frozen=True)
@@ -116,11 +127,12 @@ async def _new_enrolment_link(staff_id: int, settings: Settings, now: datetime) 
 def _validated(email: str, name: str, roles: frozenset[Role]) -> tuple[str, str]:
     email, name = email.strip(), " ".join(name.split())
     if not EMAIL.match(email) or len(email) > 254:
-        raise StaffError(f"{email[:100]!r} is not an e-mail address.")
+        raise Invalid(N_("%(email)r is not an e-mail address."), email=email[:100])
     if not 1 <= len(name) <= 200 or any(unicodedata.category(c) == "Cc" for c in name):
-        raise StaffError("The name must be 1 to 200 printable characters.")
+        raise Invalid(N_("The name must be 1 to 200 printable characters."))
     if not roles:
-        raise StaffError(f"Give at least one role: {', '.join(r.value for r in Role)}.")
+        raise Invalid(N_("Give at least one role: %(roles)s."),
+                      roles=", ".join(r.value for r in Role))
     return email, name
 
 
@@ -133,7 +145,7 @@ async def create_staff(
     now = _now()
     async with db.write_transaction():
         if await StaffMember.exists().where(StaffMember.email_lookup == email_lookup(email)):
-            raise StaffError("A staff account with this e-mail address already exists.")
+            raise Conflict(N_("A staff account with this e-mail address already exists."))
         with db.unique_violations_as_domain_error():
             rows = await StaffMember.insert(StaffMember(
                 email_lookup=email_lookup(email),
@@ -196,18 +208,18 @@ async def complete_enrolment(
     now = _now()
     link, member = await _valid_link(token, now)
     if password != password_again:
-        raise StaffError(N_("The two passwords are not the same."))
+        raise Invalid(N_("The two passwords are not the same."))
     name = decrypt_field(member["name"], "staff_member.name")
     email = decrypt_field(member["email"], "staff_member.email")
     found = passwords.problems(password, min_length=settings.password_min_length,
                                personal=(name, *name.split(), email.split("@")[0]))
     if found:
-        raise StaffError(" ".join(found))
+        raise WeakPassword(found)
     secret = decrypt_field(link["totp_secret"], "staff_enrolment_link.totp_secret")
     step = totp.accepted_step(secret, code, last_step=None)
     if step is None:
-        raise StaffError(N_("The code from the authenticator app is not right. Check that "
-                            "the phone's clock is correct and enter the current code."))
+        raise Invalid(N_("The code from the authenticator app is not right. Check that "
+                         "the phone's clock is correct and enter the current code."))
     codes = [_new_recovery_code() for _ in range(RECOVERY_CODES)]
     password_hash = passwords.hash_password(password)
     async with db.write_transaction():
@@ -258,7 +270,7 @@ async def find_staff(reference: str) -> int:
         row = await StaffMember.select(_MEMBER).where(
             StaffMember.email_lookup == email_lookup(reference)).first()
     if row is None:
-        raise StaffError(f"No staff account {reference[:100]!r}.")
+        raise NotFound(N_("No staff account %(account)r."), account=reference[:100])
     return row["id"]
 
 
@@ -267,9 +279,10 @@ async def disable_staff(staff_id: int, *, actor: audit.Actor) -> None:
     async with db.write_transaction():
         member = await StaffMember.select(StaffMember.status).where(_MEMBER == staff_id).first()
         if member is None:
-            raise StaffError(f"No staff account {staff_id}.")
+            raise NotFound(N_("No staff account %(account)s."), account=staff_id)
         if member["status"] == StaffStatus.disabled:
-            raise StaffError(f"Staff account {staff_id} is already disabled.")
+            raise Conflict(N_("Staff account %(account)s is already disabled."),
+                           account=staff_id)
         await StaffMember.update({StaffMember.status: StaffStatus.disabled,
                                   StaffMember.disabled_at: now}).where(_MEMBER == staff_id)
         await end_sessions(staff_id, now)
@@ -285,7 +298,7 @@ async def reset_staff(staff_id: int, *, actor: audit.Actor, settings: Settings) 
     async with db.write_transaction():
         member = await StaffMember.select(StaffMember.status).where(_MEMBER == staff_id).first()
         if member is None:
-            raise StaffError(f"No staff account {staff_id}.")
+            raise NotFound(N_("No staff account %(account)s."), account=staff_id)
         await StaffMember.update({
             StaffMember.status: StaffStatus.enrolling, StaffMember.password_hash: None,
             StaffMember.totp_secret: None, StaffMember.totp_last_step: None,

@@ -18,6 +18,7 @@ from litestar.response import Redirect, Template
 from registry import db
 from registry.audit import services as audit
 from registry.audit.tags import EventTag
+from registry.refusals import Conflict, Forbidden, Gone, Invalid, NotFound, Refusal, TooMany
 from registry.web.i18n import N_
 from registry.web.i18n import gettext as _
 
@@ -49,6 +50,22 @@ PAGE_MESSAGES = {
     500: N_("Something went wrong on our side. It has been logged; please try again later."),
     503: N_("The registry is not ready to serve requests. Please try again later."),
 }
+
+
+# The status of each kind of refusal (registry/refusals.py).
+STATUSES: dict[type[Refusal], int] = {
+    NotFound: 404,
+    Conflict: 409,
+    Gone: 410,
+    Invalid: 400,
+    Forbidden: 403,
+    TooMany: 429,
+}
+
+
+def status_of(refusal: Refusal) -> int:
+    """The status a refusal answers with: its kind's (a refusal of no kind is a 400)."""
+    return next((STATUSES[kind] for kind in type(refusal).__mro__ if kind in STATUSES), 400)
 
 
 def is_api(request: Request) -> bool:
@@ -102,6 +119,12 @@ def error_response(request: Request, exc: Exception) -> Response:
     # ("Validation failed for GET /x"); pages show ours instead.
     if isinstance(exc, ValidationException) or detail == HTTPStatus(status).phrase:
         detail = ""
+    return error_page(status, _(detail) if detail else "", background=background)
+
+
+def error_page(status: int, detail: str = "", *,
+               background: BackgroundTask | None = None) -> Template:
+    """The error page in the reader's language; `detail` is translated already."""
     fallback = 400 if status < 500 else 500
     return Template(
         template_name="errors/error.html",
@@ -109,7 +132,7 @@ def error_response(request: Request, exc: Exception) -> Response:
             "status": status,
             "title": _(PAGE_TITLES.get(status, PAGE_TITLES[fallback])),
             "message": _(PAGE_MESSAGES.get(status, PAGE_MESSAGES[fallback])),
-            "detail": _(detail) if detail else "",
+            "detail": detail,
         },
         status_code=status,
         media_type=MediaType.HTML,
@@ -117,4 +140,18 @@ def error_response(request: Request, exc: Exception) -> Response:
     )
 
 
-EXCEPTION_HANDLERS = {HTTPException: error_response, Exception: error_response}
+def refusal_response(request: Request, refusal: Refusal) -> Response:
+    """A rule refused: its kind's status, its words in the reader's language ("field:
+    words" where one answer is at fault), as JSON under /api/ and as a page elsewhere."""
+    status = status_of(refusal)
+    detail = refusal.detail(_)
+    if is_api(request):
+        body: dict = {"status_code": status, "detail": detail}
+        if refusal.field:
+            body["field"] = refusal.field
+        return Response(body, status_code=status, media_type=MediaType.JSON)
+    return error_page(status, detail)
+
+
+EXCEPTION_HANDLERS = {HTTPException: error_response, Refusal: refusal_response,
+                      Exception: error_response}

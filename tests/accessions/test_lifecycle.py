@@ -12,11 +12,12 @@ from joserfc import jws as independent_jws
 from joserfc.jwk import KeySet
 
 from registry.accessions import lifecycle, review
-from registry.accessions.services import TRANSITIONS, AccessionRefused
+from registry.accessions.services import TRANSITIONS, TransitionRefused
 from registry.accessions.tables import Accession, AccessionStatus, Signatory
 from registry.audit.services import SYSTEM
 from registry.mail.services import build_message
 from registry.mail.tables import OutboxMessage
+from registry.refusals import Conflict
 from tests.accessions.test_review import applied
 from tests.accessions.test_submission import FORM
 from tests.staff.helpers import (
@@ -378,7 +379,7 @@ async def test_the_panel_suspends_reinstates_and_revokes(client, synced):
     again = await client.post(f"/staff/signatories/{signatory}/suspend", data={
         "_csrf_token": token, "decision": "P-5", "until": until})
     assert again.status_code == 409 and "revoked cannot become suspended" in again.text
-    with pytest.raises(AccessionRefused, match="Only a suspended accession"):
+    with pytest.raises(Conflict, match="Only a suspended accession"):
         await lifecycle.reinstate(signatory, decision="P-6", actor=SYSTEM, settings=synced)
 
 
@@ -407,7 +408,7 @@ async def test_the_secretariat_asks_and_the_applicant_answers_through_a_link(cli
     mailed = (await mails())[-1]
     assert question in text(mailed)
     assert "&lt;b&gt;Viasna&lt;/b&gt;" in mailed.get_body(("html",)).get_content()
-    with pytest.raises(AccessionRefused, match="cannot become active"):
+    with pytest.raises(TransitionRefused, match="cannot become active"):
         await review.approve(accession, actor=SYSTEM, settings=synced)
 
     answer_path = await last_link("answer")

@@ -3,10 +3,11 @@
 import pytest
 
 from registry.accessions import names, review
-from registry.accessions.services import AccessionRefused
+from registry.accessions.services import TransitionRefused
 from registry.accessions.tables import Accession, Signatory
 from registry.audit.services import SYSTEM
 from registry.mail.tables import OutboxMessage
+from registry.refusals import Invalid
 from tests.accessions.test_submission import FORM, _token_from_outbox
 from tests.staff.helpers import (
     csrf_token,
@@ -87,14 +88,14 @@ async def test_the_secretariat_accepts_from_the_staff_page(client, synced):
 
 async def test_reject_needs_a_reason_and_tells_the_applicant(client, synced):
     accession = await applied(client)
-    with pytest.raises(AccessionRefused, match="reason"):
+    with pytest.raises(Invalid, match="reason"):
         await review.reject(accession, "  ", actor=SYSTEM, settings=synced)
     await review.reject(accession, "We could not verify that the organisation exists.",
                         actor=SYSTEM, settings=synced)
     row = await Accession.select().where(Accession.public_id == accession).first()
     assert row["status"] == "rejected" and row["decision_reason"].startswith("enc1:")
     assert await OutboxMessage.count().where(OutboxMessage.template == "accession_rejected") == 1
-    with pytest.raises(AccessionRefused, match="cannot become active"):
+    with pytest.raises(TransitionRefused, match="cannot become active"):
         await review.approve(accession, actor=SYSTEM, settings=synced)
 
 

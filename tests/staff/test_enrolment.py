@@ -8,6 +8,7 @@ import pytest
 
 from registry.audit.services import SYSTEM
 from registry.mail.tables import OutboxMessage
+from registry.refusals import Conflict, Invalid
 from registry.staff import services
 from registry.staff.permissions import Role
 from registry.staff.tables import EnrolmentLink, RecoveryCode, StaffMember
@@ -131,14 +132,14 @@ async def test_a_form_without_or_with_a_wrong_csrf_token_is_refused_and_audited(
 
 async def test_create_refuses_bad_input_and_duplicates(synced):
     await new_link(synced, email="dup@example.org")
-    with pytest.raises(services.StaffError, match="already exists"):
+    with pytest.raises(Conflict, match="already exists"):
         await new_link(synced, email="DUP@Example.org ")
-    with pytest.raises(services.StaffError, match="not an e-mail address"):
+    with pytest.raises(Invalid, match="not an e-mail address"):
         await new_link(synced, email="<script>@x")
-    with pytest.raises(services.StaffError, match="at least one role"):
+    with pytest.raises(Invalid, match="at least one role"):
         await services.create_staff("r@example.org", "R", frozenset(), actor=SYSTEM,
                                     settings=synced)
-    with pytest.raises(services.StaffError, match="1 to 200"):
+    with pytest.raises(Invalid, match="1 to 200"):
         await services.create_staff("n@example.org", "n" * 300, frozenset({Role.admin}),
                                     actor=SYSTEM, settings=synced)
     assert await StaffMember.count() == 1

@@ -1,0 +1,68 @@
+"""Refusals: a rule that cannot be carried out says so by raising a refusal of a kind.
+
+The rules know nothing of HTTP. The kind says what went wrong (nothing there, a
+conflict with the present state, gone for good, a bad answer, not allowed, too often);
+registry/web/errors.py turns each kind into its status, and the command line prints the
+words. The words are a msgid marked with `N_`, translated where they are shown, with
+%-style values interpolated after translation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+
+def untranslated(message: str) -> str:
+    """The words as written (English): the `gettext` of the command line and the logs."""
+    return message
+
+
+class Refusal(Exception):
+    """A rule that cannot be carried out, in words (a msgid marked with N_, %-style values
+    interpolated after translation), and, where one answer is at fault, that answer's field."""
+
+    def __init__(self, message: str, *, field: str | None = None, **values: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.values = values
+
+    def text(self, gettext: Callable[[str], str] = untranslated) -> str:
+        """The words, translated with `gettext`, then with the values put in."""
+        translated = gettext(self.message)
+        return translated % self.values if self.values else translated
+
+    def detail(self, gettext: Callable[[str], str] = untranslated) -> str:
+        """The words with the field at fault in front ("field: words"), as shown alone."""
+        text = self.text(gettext)
+        return f"{self.field}: {text}" if self.field else text
+
+    def __str__(self) -> str:
+        return self.detail()
+
+
+class NotFound(Refusal):
+    """There is nothing of the kind asked for (or nothing the asker may know of)."""
+
+
+class Conflict(Refusal):
+    """It cannot be done in the present state of things."""
+
+
+class Gone(Refusal):
+    """It was there once, and is no more: a used or expired link."""
+
+
+class Invalid(Refusal):
+    """The request itself is wrong: an answer that breaks a rule."""
+
+
+class Forbidden(Refusal):
+    """The asker may not do this."""
+
+
+class TooMany(Refusal):
+    """Too often: wait, then try again."""
+
+
+KINDS: tuple[type[Refusal], ...] = (NotFound, Conflict, Gone, Invalid, Forbidden, TooMany)
