@@ -35,7 +35,7 @@ from registry.resources import PACKAGE_DIR
 from registry.settings import Settings
 from registry.staff.controllers import StaffApi, StaffPages
 from registry.staff.guards import session_middleware, staff_guard
-from registry.web import errors, health, i18n, pages
+from registry.web import bodies, errors, health, i18n, pages
 from registry.web.security import add_security_headers, reject_control_characters
 from registry.web.templating import template_engine
 
@@ -110,6 +110,8 @@ def create_app(settings: Settings, *, send_mail: bool = False) -> Litestar:
                      r"^/badges/", r"^/status/", r"^/\.well-known/"],
         ),
         before_send=[add_security_headers],
+        # A body that cannot be decoded is refused in words before anything decodes it.
+        before_request=bodies.check_body,
         exception_handlers=errors.EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         openapi_config=OpenAPIConfig(
             title="Principles Registry API",
