@@ -6,92 +6,48 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from litestar import Litestar, get
+from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
-from litestar.datastructures import CacheControlHeader, State
+from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
-from litestar.response import Template
-from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
-from registry import __version__, db, keys, runtime
-from registry.accessions import purge
-from registry.accessions.controllers import AccedePages, AccessionApi
-from registry.accessions.register_controllers import RegisterPages, SignatoryApi
-from registry.accessions.staff_controllers import AccessionReviewPages, SignatoryPages
-from registry.badges.controllers import (
-    VerifyApi,
-    VerifyPages,
-    badge_image,
-    jwks,
-    retired_keys,
-    status_list,
-)
-from registry.mail import sender
-from registry.principles import services as principles
-from registry.principles.controllers import PrinciplesApi, PrinciplesPages
-from registry.resources import PACKAGE_DIR
+from registry import __version__, capabilities, db, keys, runtime
+from registry.changes import counters as changes
+from registry.deadlines import scheduler
 from registry.settings import Settings
-from registry.staff.controllers import StaffApi, StaffPages
 from registry.staff.guards import session_middleware, staff_guard
-from registry.web import bodies, errors, health, i18n, pages
+from registry.web import bodies, errors, i18n
 from registry.web.security import add_security_headers, reject_control_characters
 from registry.web.templating import template_engine
 
 
-@get("/", include_in_schema=False)
-async def home() -> Template:
-    return Template("home.html", context={"in_force": await principles.version_in_force()})
-
-
-def create_app(settings: Settings, *, send_mail: bool = False) -> Litestar:
-    """The app; with `send_mail` the outbox sender runs beside it (as in `serve`)."""
+def create_app(settings: Settings, *, run_scheduler: bool = False) -> Litestar:
+    """The app; with `run_scheduler` the capabilities' periodic jobs (deadlines, the
+    outbox, the purge, status lists) run beside it, as in `serve`."""
     engine = runtime.configure(settings)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await db.start(engine, pool_size=settings.database_pool_size)
+        await changes.start(engine)  # hears other processes' changes at once (PostgreSQL)
         stop = asyncio.Event()
-        # The outbox sender and the daily purge run beside the app in `serve`.
-        background = [asyncio.create_task(sender.run_forever(settings, stop)),
-                      asyncio.create_task(purge.run_daily(settings, stop))] if send_mail else []
+        jobs = [job for capability in capabilities.load() for job in capability.jobs(settings)]
+        background = ([asyncio.create_task(scheduler.run_forever(jobs, settings, stop))]
+                      if run_scheduler else [])
         try:
             yield
         finally:
             stop.set()
             for task in background:
                 await task
+            await changes.stop()
             await db.stop(engine)
 
     return Litestar(
-        route_handlers=[
-            home,
-            pages.choose_language,
-            health.healthz,
-            health.readyz,
-            PrinciplesPages,
-            PrinciplesApi,
-            StaffPages,
-            StaffApi,
-            AccedePages,
-            AccessionApi,
-            AccessionReviewPages,
-            SignatoryPages,
-            RegisterPages,
-            SignatoryApi,
-            jwks,
-            retired_keys,
-            badge_image,
-            status_list,
-            VerifyApi,
-            VerifyPages,
-            create_static_files_router(
-                path="/static",
-                directories=[PACKAGE_DIR / "web" / "static"],
-                cache_control=CacheControlHeader(max_age=3600, public=True),
-            ),
-        ],
+        route_handlers=[route for capability in capabilities.load()
+                        for route in capability.routes],
         lifespan=[lifespan],
         template_config=TemplateConfig(instance=template_engine(settings.templates_dir)),
         middleware=[reject_control_characters, i18n.language_middleware,
@@ -127,4 +83,4 @@ def create_app(settings: Settings, *, send_mail: bool = False) -> Litestar:
 
 def create_app_from_environment() -> Litestar:
     """The factory the ASGI server calls in each worker: settings from REGISTRY_* variables."""
-    return create_app(Settings(), send_mail=True)
+    return create_app(Settings(), run_scheduler=True)

@@ -78,7 +78,8 @@ async def migrated(data_dir: Path, database_url: str) -> Settings:
 
 
 # Append-only (triggers refuse DELETE): tests find their own events by subject or id.
-KEPT = {"migration", "audit_event", "public_fact"}
+# Change counters only go up: caches are keyed on them (registry/changes).
+KEPT = {"migration", "audit_event", "public_fact", "change_counter"}
 
 
 async def _empty_all_tables() -> None:

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from registry.accessions import lifecycle, review, services
 from registry.accessions import statement as statements
+from registry.accessions.holders import Holder
 from registry.accessions.schemas import (
     AccessionAccepted,
     AccessionForm,
@@ -80,13 +81,13 @@ LINK_ACTIONS = {
 }
 
 
-def _state(holder: lifecycle.Holder) -> SignatoryState:
+def _state(holder: Holder) -> SignatoryState:
     s = holder.signatory
+    year_ends, effective = holder.year_ends, holder.withdrawal_effective_at
     return SignatoryState(
         signatory=s["public_id"], status=s["status"], version=s["version_id"],
-        reaffirm_due=s["reaffirm_due"].date() if s["reaffirm_due"] else None,
-        withdrawal_effective_at=s["withdrawal_effective_at"].date()
-        if s["withdrawal_effective_at"] else None)
+        reaffirm_due=year_ends.date() if year_ends else None,
+        withdrawal_effective_at=effective.date() if effective else None)
 
 
 def _link_page(name: str, token: str, *, done: bool = False, **values: Any) -> Template:

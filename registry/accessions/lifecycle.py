@@ -3,8 +3,10 @@ period, a new version superseding the old, suspension and revocation by the ethi
 panel, and the persecuted mark.
 
 Every move is checked against TRANSITIONS (services.py), changes the signatory and its
-current accession in one transaction, writes the public status history, an audit event
-and, where the signatory should know, a mail.
+current accession in one transaction, writes its audit event and records its public
+fact (whoever follows a signatory, such as its badge, subscribes to those facts), and
+mails the signatory where it should know. Every date of a signatory is a deadline of the
+one deadlines table (holders.py): the scheduler acts on it when it falls due.
 
 Persecuted signatories: their deadlines pause (re-affirmation, grace period, cooling-off),
 and nothing moves them to a worse status except a decision of the ethics panel. Their
@@ -15,17 +17,33 @@ can be coerced.
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
 
-from registry import db
+from registry import db, runtime
 from registry.accessions import notices, register
 from registry.accessions import statement as statements
-from registry.accessions.review import projection
+from registry.accessions.holders import (
+    LAPSE,
+    REMINDER,
+    SUPERSESSION,
+    SUSPENSION_END,
+    WITHDRAWAL,
+    YEAR_KINDS,
+    Holder,
+    all_holders,
+    holder,
+    holder_for_link,
+    last_year_end,
+    locked,
+    persecution_mark,
+    schedule,
+    schedule_year,
+)
+from registry.accessions.review import projection, shown_publicly
 from registry.accessions.schemas import (
     AccessionForm,
     Listing,
@@ -40,10 +58,7 @@ from registry.accessions.services import (
     check_transition,
     countersign,
     email_lookup,
-    link_refusal,
     new_link,
-    open_field,
-    seal,
     take_link,
     usable_link,
 )
@@ -53,18 +68,19 @@ from registry.accessions.tables import (
     AccessionStatus,
     LinkPurpose,
     Signatory,
-    SignatoryEvent,
 )
 from registry.audit import services as audit
 from registry.audit.tags import EventTag
-from registry.badges import services as badges
+from registry.deadlines import services as deadlines
+from registry.facts import kinds as facts
+from registry.facts import services as public
 from registry.keys import tokens
+from registry.keys.sealed import seal
 from registry.principles import services as principles
-from registry.refusals import Conflict, Invalid, NotFound
+from registry.refusals import Conflict, Invalid
 from registry.settings import Settings
 from registry.translation import N_
 
-log = logging.getLogger("registry.deadlines")
 REAFFIRM_LINK = timedelta(days=400)
 REACCEDE_LINK = timedelta(days=2 * 365)
 CANCEL_LINK = timedelta(days=365)  # the pending withdrawal itself is checked as well
@@ -78,27 +94,6 @@ LINK_PATHS = {LinkPurpose.reaffirm: "reaffirm", LinkPurpose.withdraw: "withdraw"
               LinkPurpose.cancel_withdrawal: "cancel-withdrawal", LinkPurpose.reaccede: "renew"}
 
 
-@dataclass(frozen=True)
-class Holder:
-    """A signatory, its current accession, and what was applied with (decrypted)."""
-
-    signatory: dict
-    accession: dict
-    application: dict[str, Any]
-
-    @property
-    def public_id(self) -> str:
-        return str(self.signatory["public_id"])
-
-    @property
-    def status(self) -> AccessionStatus:
-        return AccessionStatus(self.signatory["status"])
-
-    @property
-    def persecuted(self) -> bool:
-        return self.signatory["persecuted_since"] is not None
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -107,57 +102,31 @@ def _day(moment: datetime | None) -> str:
     return moment.date().isoformat() if moment else ""
 
 
-async def _holder_of(signatory: dict) -> Holder:
-    accession = await Accession.select().where(
-        Accession.signatory == signatory["id"]).order_by(
-        Accession.decided_at, ascending=False).first()
-    assert accession is not None, "every signatory comes from an accepted accession"
-    return Holder(signatory, accession,
-                  json.loads(open_field(accession["application"], "application")))
-
-
-async def holder(public_id: str) -> Holder:
-    row = await Signatory.select().where(Signatory.public_id == public_id[:40]).first()
-    if row is None:
-        raise NotFound(N_("There is no signatory %(id)r."), id=public_id[:40])
-    return await _holder_of(row)
-
-
-async def _holder_for_link(link: dict) -> Holder:
-    accession = await Accession.select(Accession.signatory).where(
-        _ACCESSION == link["accession"]).first()
-    row = (await Signatory.select().where(_SIGNATORY == accession["signatory"]).first()
-           if accession and accession["signatory"] else None)
-    if row is None:  # a link of an application, never accepted: not for these pages
-        raise link_refusal(LinkPurpose(link["purpose"]), "unknown")
-    return await _holder_of(row)
-
-
-async def _record(h: Holder, event: str, *, tag: EventTag, actor: audit.Actor, now: datetime,
-                  settings: Settings, status: AccessionStatus | None = None,
-                  details: dict | None = None, **fields: Any) -> None:
-    """Write a step of the signatory's history: its new fields, the public event, the
-    audit event, and its badge brought in line. Inside the caller's transaction."""
+async def _record(h: Holder, fact: type[facts.AccessionFact], *, tag: EventTag,
+                  actor: audit.Actor, now: datetime, status: AccessionStatus | None = None,
+                  details: dict | None = None, fact_details: dict | None = None,
+                  **fields: Any) -> None:
+    """Write a step of the signatory's history: its new fields, the audit event, and the
+    public fact (its badge follows the fact). Inside the caller's transaction."""
     status = status or h.status
     changes = {getattr(Signatory, name): value for name, value in fields.items()}
     await Signatory.update({Signatory.status: status, **changes}).where(
         _SIGNATORY == h.signatory["id"])
-    await SignatoryEvent.insert(SignatoryEvent(
-        signatory=h.signatory["id"], event=event, status=status,
-        version_id=fields.get("version_id", h.signatory["version_id"]), at=now))
     await audit.record(tag, actor=actor, subject=f"signatory:{h.public_id}",
                        details={"status": status.value, **(details or {})})
-    await badges.refresh(h.signatory["id"], settings=settings, now=now)
+    await public.record(fact(party=h.party(**fields), status=status.value,
+                             version=fields.get("version_id", h.signatory["version_id"]),
+                             **(fact_details or {})), now=now)
 
 
-async def _move(h: Holder, wanted: AccessionStatus, *, event: str, tag: EventTag,
-                actor: audit.Actor, now: datetime, settings: Settings,
-                details: dict | None = None, **fields: Any) -> None:
+async def _move(h: Holder, wanted: AccessionStatus, fact: type[facts.AccessionFact], *,
+                tag: EventTag, actor: audit.Actor, now: datetime, details: dict | None = None,
+                fact_details: dict | None = None, **fields: Any) -> None:
     """A change of status: the one way any signatory's status changes after acceptance."""
     check_transition(h.status, wanted)
     await Accession.update({Accession.status: wanted}).where(_ACCESSION == h.accession["id"])
-    await _record(h, event, tag=tag, actor=actor, now=now, settings=settings, status=wanted,
-                  details=details, **fields)
+    await _record(h, fact, tag=tag, actor=actor, now=now, status=wanted, details=details,
+                  fact_details=fact_details, **fields)
 
 
 async def _notify(h: Holder, notice: str, *, url: str | None = None, **values: Any) -> None:
@@ -175,28 +144,18 @@ async def _mailed_link(h: Holder, purpose: LinkPurpose, lifetime: timedelta,
     return f"{settings.base_url}/accede/{LINK_PATHS[purpose]}/{token}"
 
 
-async def _locked(public_id: str) -> Holder:
-    """The signatory, read again under its lock (inside a write transaction)."""
-    await db.serialise(f"signatory:{public_id}")
-    return await holder(public_id)
-
-
 # --- Re-affirmation --------------------------------------------------------------------
 
-async def _remind(public_id: str, settings: Settings, now: datetime) -> bool:
-    async with db.write_transaction():
-        h = await _locked(public_id)
-        due = h.signatory["reaffirm_due"]
-        if (h.status != S.active or h.persecuted or h.signatory["reminded_at"] is not None
-                or due is None or due - timedelta(days=settings.reaffirm_reminder_days) > now):
-            return False
-        url = await _mailed_link(h, LinkPurpose.reaffirm, REAFFIRM_LINK, settings, now)
-        await Signatory.update({Signatory.reminded_at: now}).where(
-            _SIGNATORY == h.signatory["id"])
-        lapses = due + timedelta(days=settings.reaffirm_grace_days)
-        await _notify(h, "reaffirm_reminder", url=url, due=_day(due), lapses=_day(lapses))
-        await audit.record(EventTag.accession_reaffirmation_reminded, actor=audit.SYSTEM,
-                           subject=f"signatory:{public_id}")
+async def _remind(h: Holder, settings: Settings, now: datetime) -> bool:
+    """The reminder deadline fell due: a month to re-affirm."""
+    year_ends = h.year_ends
+    if h.status != S.active or year_ends is None:
+        return False
+    url = await _mailed_link(h, LinkPurpose.reaffirm, REAFFIRM_LINK, settings, now)
+    await _notify(h, "reaffirm_reminder", url=url, due=_day(year_ends),
+                  lapses=_day(h.due(LAPSE)))
+    await audit.record(EventTag.accession_reaffirmation_reminded, actor=audit.SYSTEM,
+                       subject=f"signatory:{h.public_id}")
     return True
 
 
@@ -206,7 +165,7 @@ async def reaffirm(token: str, *, settings: Settings) -> Holder:
     now = _now()
     link = await usable_link(token, LinkPurpose.reaffirm, now)
     async with db.write_transaction():
-        h = await _locked((await _holder_for_link(link)).public_id)
+        h = await locked((await holder_for_link(link)).public_id)
         in_force = await principles.version_in_force()  # superseded: always a newer one
         if in_force is not None and h.signatory["version_id"] != in_force.version_id:
             raise Conflict(N_("A new version of the Principles is in force: accede to it "
@@ -217,18 +176,17 @@ async def reaffirm(token: str, *, settings: Settings) -> Holder:
         await AccessionLink.update({AccessionLink.expires_at: now}).where(  # one year per click
             (AccessionLink.accession == h.accession["id"])
             & (AccessionLink.purpose == LinkPurpose.reaffirm) & AccessionLink.used_at.is_null())
-        due = h.signatory["reaffirm_due"]
+        ends = h.year_ends
         # Re-affirmed in time, the year runs on from the old date; after a lapse, from today.
-        due = due + YEAR if h.status == S.active and due and due + YEAR > now else now + YEAR
-        fields: dict[str, Any] = {"reaffirm_due": due, "reminded_at": None}
+        ends = ends + YEAR if h.status == S.active and ends and ends + YEAR > now else now + YEAR
+        await schedule_year(h, ends, now=now, settings=settings)
         if h.status == S.lapsed:
-            await _move(h, S.active, event="reaffirmed", now=now, settings=settings,
-                        actor=audit.ANONYMOUS,
-                        tag=EventTag.accession_reaffirmation_recorded, **fields)
+            await _move(h, S.active, facts.AccessionReaffirmed, now=now, actor=audit.ANONYMOUS,
+                        tag=EventTag.accession_reaffirmation_recorded)
         else:
-            await _record(h, "reaffirmed", now=now, settings=settings, actor=audit.ANONYMOUS,
-                          tag=EventTag.accession_reaffirmation_recorded, **fields)
-        await _notify(h, "reaffirmed", due=_day(due))
+            await _record(h, facts.AccessionReaffirmed, now=now, actor=audit.ANONYMOUS,
+                          tag=EventTag.accession_reaffirmation_recorded)
+        await _notify(h, "reaffirmed", due=_day(ends))
     return await holder(h.public_id)
 
 
@@ -248,12 +206,12 @@ async def ask_withdrawal(email: str, *, settings: Settings) -> None:
         await db.serialise(f"accessions:submit:{lookup}")
         held = {r["signatory"] for r in await Accession.select(Accession.signatory).where(
             (Accession.email_lookup == lookup) & Accession.signatory.is_not_null())}
-        rows = await Signatory.select().where(_SIGNATORY.is_in(list(held))) if held else []
+        rows = await Signatory.select(Signatory.public_id).where(
+            _SIGNATORY.is_in(list(held))) if held else []
         for row in rows:
-            h = await _holder_of(row)
+            h = await holder(row["public_id"])
             if (email_lookup(h.application["contact_email"]) != lookup
-                    or S.withdrawn not in TRANSITIONS[h.status]
-                    or h.signatory["withdrawal_effective_at"] is not None
+                    or S.withdrawn not in TRANSITIONS[h.status] or WITHDRAWAL in h.deadlines
                     or await AccessionLink.exists().where(
                         (AccessionLink.accession == h.accession["id"])
                         & (AccessionLink.purpose == LinkPurpose.withdraw)
@@ -273,17 +231,17 @@ async def withdraw(token: str, *, settings: Settings) -> Holder:
     now = _now()
     link = await usable_link(token, LinkPurpose.withdraw, now)
     async with db.write_transaction():
-        h = await _locked((await _holder_for_link(link)).public_id)
-        if h.signatory["withdrawal_effective_at"] is not None:
+        h = await locked((await holder_for_link(link)).public_id)
+        if WITHDRAWAL in h.deadlines:
             raise Conflict(N_("A withdrawal of this accession is already pending."))
         check_transition(h.status, S.withdrawn)
         await take_link(link, now)
         effective = now + timedelta(days=settings.withdrawal_cooling_off_days)
+        await schedule(h, WITHDRAWAL, effective, now=now)
         cancel = await _mailed_link(h, LinkPurpose.cancel_withdrawal,
                                     effective - now + CANCEL_LINK, settings, now)
-        await _record(h, "withdrawal_requested", now=now, settings=settings, actor=audit.ANONYMOUS,
-                      tag=EventTag.accession_withdrawal_requested,
-                      withdrawal_effective_at=effective)
+        await _record(h, facts.WithdrawalRequested, now=now, actor=audit.ANONYMOUS,
+                      tag=EventTag.accession_withdrawal_requested)
         await _notify(h, "withdrawal_pending", effective=_day(effective), url=cancel)
     return await holder(h.public_id)
 
@@ -292,39 +250,41 @@ async def cancel_withdrawal(token: str, *, settings: Settings) -> Holder:
     now = _now()
     link = await usable_link(token, LinkPurpose.cancel_withdrawal, now)
     async with db.write_transaction():
-        h = await _locked((await _holder_for_link(link)).public_id)
-        if h.signatory["withdrawal_effective_at"] is None or h.status == S.withdrawn:
+        h = await locked((await holder_for_link(link)).public_id)
+        if WITHDRAWAL not in h.deadlines or h.status == S.withdrawn:
             raise Conflict(N_("There is no pending withdrawal to cancel: it has taken "
                               "effect or was cancelled already."))
         await take_link(link, now)
-        await _record(h, "withdrawal_cancelled", now=now, settings=settings, actor=audit.ANONYMOUS,
-                      tag=EventTag.accession_withdrawal_cancelled, withdrawal_effective_at=None)
+        await deadlines.cancel(h.subject, [WITHDRAWAL], now=now)
+        await _record(h, facts.WithdrawalCancelled, now=now, actor=audit.ANONYMOUS,
+                      tag=EventTag.accession_withdrawal_cancelled)
         await _notify(h, "withdrawal_cancelled")
     return await holder(h.public_id)
 
 
 async def _complete_withdrawal(h: Holder, *, actor: audit.Actor, now: datetime,
-                               settings: Settings, details: dict | None = None) -> None:
-    await _move(h, S.withdrawn, event="withdrawn", tag=EventTag.accession_status_withdrawn,
-                actor=actor, now=now, settings=settings, details=details,
-                withdrawal_effective_at=None)
+                               details: dict | None = None) -> None:
+    await deadlines.cancel(h.subject, now=now)  # withdrawn is final: nothing falls due
+    await _move(h, S.withdrawn, facts.AccessionWithdrawn, tag=EventTag.accession_status_withdrawn,
+                actor=actor, now=now, details=details)
     await _notify(h, "withdrawn")
 
 
-async def _withdraw_when_due(public_id: str, settings: Settings, now: datetime) -> bool:
-    async with db.write_transaction():
-        h = await _locked(public_id)
-        effective = h.signatory["withdrawal_effective_at"]
-        if (effective is None or effective > now or h.persecuted
-                or S.withdrawn not in TRANSITIONS[h.status]):
-            return False  # held: persecuted (the panel decides), or suspended meanwhile
-        await _complete_withdrawal(h, actor=audit.SYSTEM, now=now, settings=settings)
-    return True
+async def _withdraw(h: Holder, settings: Settings, now: datetime) -> bool:
+    """The cooling-off is over (and the signatory is not persecuted: its deadline would be
+    paused). Suspended meanwhile, the withdrawal waits for the end of the suspension."""
+    if S.withdrawn in TRANSITIONS[h.status]:
+        await _complete_withdrawal(h, actor=audit.SYSTEM, now=now)
+        return True
+    if h.status == S.suspended:
+        await schedule(h, WITHDRAWAL, h.due(SUSPENSION_END) or now + timedelta(days=1),
+                       now=now)
+    return False
 
 
 # --- A new version in force ------------------------------------------------------------
 
-async def _invite(h: Holder, version_id: str, settings: Settings, now: datetime) -> str | None:
+async def _invite(h: Holder, settings: Settings, now: datetime) -> str | None:
     """A link to accede to the version in force, unless one is still open."""
     if await AccessionLink.exists().where(
             (AccessionLink.accession == h.accession["id"])
@@ -338,35 +298,32 @@ async def _supersede_one(public_id: str, version_id: str, settings: Settings,
                          now: datetime) -> bool:
     """An active accession to an older version becomes superseded (valid for the grace
     period), with an invitation; a lapsed one only gets the invitation."""
-    async with db.write_transaction():  # joins the sync's transaction when there is one
-        h = await _locked(public_id)
-        if h.signatory["version_id"] == version_id or h.status not in (S.active, S.lapsed):
-            return False
-        url = await _invite(h, version_id, settings, now)
-        if h.status == S.lapsed:
-            if url:
-                await _notify(h, "lapsed_superseded", url=url, in_force=version_id)
-            return False
-        grace = now + timedelta(days=settings.supersede_grace_days)
-        await _move(h, S.superseded, event="superseded", now=now, settings=settings,
-                    actor=audit.SYSTEM, tag=EventTag.accession_status_superseded,
-                    grace_until=grace, details={"in_force": version_id})
-        await _notify(h, "superseded", in_force=version_id, grace=_day(grace), url=url)
+    h = await locked(public_id)
+    if h.signatory["version_id"] == version_id or h.status not in (S.active, S.lapsed):
+        return False
+    url = await _invite(h, settings, now)
+    if h.status == S.lapsed:
+        if url:
+            await _notify(h, "lapsed_superseded", url=url, in_force=version_id)
+        return False
+    grace = now + timedelta(days=settings.supersede_grace_days)
+    await deadlines.cancel(h.subject, YEAR_KINDS, now=now)  # the grace period governs now
+    await schedule(h, SUPERSESSION, grace, now=now)
+    await _move(h, S.superseded, facts.AccessionSuperseded, now=now, actor=audit.SYSTEM,
+                tag=EventTag.accession_status_superseded, details={"in_force": version_id})
+    await _notify(h, "superseded", in_force=version_id, grace=_day(grace), url=url)
     return True
 
 
-async def _older(version_id: str) -> list[str]:
-    return [row["public_id"] for row in await Signatory.select(Signatory.public_id).where(
-        Signatory.status.is_in([S.active, S.lapsed]) & (Signatory.version_id != version_id))]
-
-
-async def supersede(version_id: str, *, settings: Settings, now: datetime | None = None) -> int:
-    """Accessions to older versions become superseded: valid for the grace period, with
-    an invitation to accede to the new one. Inside the caller's transaction when there is
-    one (principles sync), so the version and its effects commit together."""
-    now = now or _now()
-    return sum([await _supersede_one(public_id, version_id, settings, now)
-                for public_id in await _older(version_id)])
+async def on_version_in_force(fact: facts.VersionInForce, now: datetime) -> str | None:
+    """Follows a version coming into force, in its transaction (a sync): accessions to
+    older versions become superseded, so that the version and its effects commit together."""
+    settings = runtime.settings()
+    older = [row["public_id"] for row in await Signatory.select(Signatory.public_id).where(
+        Signatory.status.is_in([S.active, S.lapsed]) & (Signatory.version_id != fact.version))]
+    count = sum([await _supersede_one(public_id, fact.version, settings, now)
+                 for public_id in older])
+    return f"{count} accession(s) to older versions superseded" if count else None
 
 
 async def reaccession_form(token: str) -> tuple[Holder, principles.VersionInfo]:
@@ -375,7 +332,7 @@ async def reaccession_form(token: str) -> tuple[Holder, principles.VersionInfo]:
 
 
 async def _reaccession(link: dict) -> tuple[Holder, principles.VersionInfo]:
-    h = await _holder_for_link(link)
+    h = await holder_for_link(link)
     in_force = await principles.version_in_force()
     if in_force is None or in_force.version_id == h.signatory["version_id"]:
         raise Conflict(N_("This accession is already to the version in force."))
@@ -404,7 +361,7 @@ async def reaccede(token: str, answers: ReaccessionAnswers, *,
     digest = statements.digest(statement)
     public_id = tokens.public_id(12)
     async with db.write_transaction():
-        h = await _locked(h.public_id)
+        h = await locked(h.public_id)
         if h.status not in (S.superseded, S.lapsed):  # never a way out of a suspension
             raise Conflict(N_("This accession cannot accede to the new version in its "
                               "present status."))
@@ -417,52 +374,53 @@ async def reaccede(token: str, answers: ReaccessionAnswers, *,
         inserted = await Accession.insert(Accession(
             public_id=public_id, version=in_force.row_id, status=S.active,
             email_lookup=email_lookup(form.contact_email),
-            application=seal(json.dumps(application), "application"),
-            statement=seal(statements.canonical(statement).decode("utf-8"), "statement"),
-            statement_hash=digest, receipt=seal(receipt, "receipt"),
+            application=seal(Accession.application, json.dumps(application)),
+            statement=seal(Accession.statement, statements.canonical(statement).decode("utf-8")),
+            statement_hash=digest, receipt=seal(Accession.receipt, receipt),
             signatory=h.signatory["id"], submitted_at=now, confirmed_at=now,
             confirmation_sent_at=now, decided_at=now))
         receipt_token = await new_link(inserted[0]["id"], LinkPurpose.receipt,
                                        timedelta(days=30), now)
-        due = now + YEAR
-        renewed = Holder(h.signatory, {**h.accession, "id": inserted[0]["id"],
-                                       "public_id": public_id}, h.application)
-        await _move(renewed, S.active, event="reacceded", now=now, settings=settings,
-                    actor=audit.ANONYMOUS,
-                    tag=EventTag.accession_version_reacceded,
+        renewed = replace(h, accession={**h.accession, "id": inserted[0]["id"],
+                                        "public_id": public_id})
+        await deadlines.cancel(h.subject, [SUPERSESSION], now=now)
+        await schedule_year(renewed, now + YEAR, now=now, settings=settings)
+        shown = projection(application, Listing(h.signatory["listing"]))
+        await _move(renewed, S.active, facts.AccessionReacceded, now=now,
+                    actor=audit.ANONYMOUS, tag=EventTag.accession_version_reacceded,
                     details={"version": in_force.version_id, "accession": public_id},
-                    version_id=in_force.version_id, acceded_at=now, reaffirm_due=due,
-                    reminded_at=None, grace_until=None,
-                    **projection(application, Listing(h.signatory["listing"])))
-        await _notify(Holder(h.signatory, h.accession, application), "reacceded",
-                      due=_day(due), version=in_force.version_id)
+                    fact_details={"register": shown_publicly(shown)},
+                    version_id=in_force.version_id, acceded_at=now, **shown)
+        await _notify(replace(h, application=application), "reacceded",
+                      due=_day(now + YEAR), version=in_force.version_id)
     return Confirmed(public_id=public_id, receipt=receipt, receipt_token=receipt_token)
 
 
 # --- Lapse -----------------------------------------------------------------------------
 
-async def _lapse_when_due(public_id: str, settings: Settings, now: datetime) -> bool:
-    async with db.write_transaction():
-        h = await _locked(public_id)
-        if h.persecuted:
-            return False
-        due, grace = h.signatory["reaffirm_due"], h.signatory["grace_until"]
-        year_over = (h.status == S.active and due is not None
-                     and due + timedelta(days=settings.reaffirm_grace_days) <= now)
-        grace_over = h.status == S.superseded and grace is not None and grace <= now
-        if not (year_over or grace_over):
-            return False
-        await _move(h, S.lapsed, event="lapsed", now=now, settings=settings, actor=audit.SYSTEM,
-                    tag=EventTag.accession_status_lapsed, grace_until=None)
-        in_force = await principles.version_in_force()
-        if in_force is not None and in_force.version_id != h.signatory["version_id"]:
-            # Re-affirming an old version is not possible: the way back is the new one.
-            url = await _mailed_link(h, LinkPurpose.reaccede, REACCEDE_LINK, settings, now)
-            await _notify(h, "lapsed_superseded", url=url, in_force=in_force.version_id)
-        else:
-            url = await _mailed_link(h, LinkPurpose.reaffirm, REAFFIRM_LINK, settings, now)
-            await _notify(h, "lapsed", url=url)
+async def _lapse(h: Holder, settings: Settings, now: datetime) -> bool:
+    """The year and its grace period are over (or, superseded, the grace period of the
+    old version): the accession lapses, with a way back in the mail."""
+    await deadlines.cancel(h.subject, [*YEAR_KINDS, SUPERSESSION], now=now)
+    await _move(h, S.lapsed, facts.AccessionLapsed, now=now, actor=audit.SYSTEM,
+                tag=EventTag.accession_status_lapsed)
+    in_force = await principles.version_in_force()
+    if in_force is not None and in_force.version_id != h.signatory["version_id"]:
+        # Re-affirming an old version is not possible: the way back is the new one.
+        url = await _mailed_link(h, LinkPurpose.reaccede, REACCEDE_LINK, settings, now)
+        await _notify(h, "lapsed_superseded", url=url, in_force=in_force.version_id)
+    else:
+        url = await _mailed_link(h, LinkPurpose.reaffirm, REAFFIRM_LINK, settings, now)
+        await _notify(h, "lapsed", url=url)
     return True
+
+
+async def _year_over(h: Holder, settings: Settings, now: datetime) -> bool:
+    return h.status == S.active and await _lapse(h, settings, now)
+
+
+async def _grace_over(h: Holder, settings: Settings, now: datetime) -> bool:
+    return h.status == S.superseded and await _lapse(h, settings, now)
 
 
 # --- Decisions of the ethics panel -----------------------------------------------------
@@ -481,10 +439,13 @@ async def suspend(public_id: str, *, until: datetime, decision: str, actor: audi
     if until <= now:
         raise Invalid(N_("A suspension must end in the future."), field="until")
     async with db.write_transaction():
-        h = await _locked(public_id)
-        await _move(h, S.suspended, event="suspended", now=now, settings=settings, actor=actor,
-                    tag=EventTag.accession_status_suspended, suspended_until=until,
-                    details={"decision": decision, "until": until.isoformat()})
+        h = await locked(public_id)
+        await _move(h, S.suspended, facts.AccessionSuspended, now=now, actor=actor,
+                    tag=EventTag.accession_status_suspended,
+                    details={"decision": decision, "until": until.isoformat()},
+                    fact_details={"until": until.date()})
+        # The end of a suspension works for the signatory: it never pauses.
+        await deadlines.schedule(h.subject, SUSPENSION_END, until, now=now)
         await _notify(h, "suspended", decision=decision, until=_day(until))
 
 
@@ -493,10 +454,10 @@ async def revoke(public_id: str, *, decision: str, actor: audit.Actor,
     now = _now()
     decision = _decision(decision)
     async with db.write_transaction():
-        h = await _locked(public_id)
-        await _move(h, S.revoked, event="revoked", now=now, settings=settings, actor=actor,
-                    tag=EventTag.accession_status_revoked, suspended_until=None,
-                    withdrawal_effective_at=None, details={"decision": decision})
+        h = await locked(public_id)
+        await _move(h, S.revoked, facts.AccessionRevoked, now=now, actor=actor,
+                    tag=EventTag.accession_status_revoked, details={"decision": decision})
+        await deadlines.cancel(h.subject, now=now)  # revoked is final: nothing falls due
         await _notify(h, "revoked", decision=decision)
 
 
@@ -507,17 +468,19 @@ async def _reinstate(h: Holder, *, actor: audit.Actor, now: datetime, settings: 
     the suspension gets a month more, and a fresh reminder."""
     in_force = await principles.version_in_force()
     month = timedelta(days=settings.reaffirm_reminder_days)
-    fields: dict[str, Any] = {"suspended_until": None}
+    await deadlines.cancel(h.subject, [SUSPENSION_END], now=now)
     if in_force is not None and in_force.version_id != h.signatory["version_id"]:
         wanted = S.superseded
-        fields["grace_until"] = max(h.signatory["grace_until"] or now, now + month)
+        grace = h.deadlines.get(SUPERSESSION) or await deadlines.last(h.subject, SUPERSESSION)
+        await schedule(h, SUPERSESSION, max(grace.due_at if grace else now, now + month),
+                       now=now)
     else:
         wanted = S.active
-        due = h.signatory["reaffirm_due"]
-        if due is None or due < now + month:
-            fields.update(reaffirm_due=now + month, reminded_at=None)
-    await _move(h, wanted, event="reinstated", now=now, actor=actor, settings=settings,
-                tag=EventTag.accession_status_reinstated, details=details, **fields)
+        ends = await last_year_end(h, now)
+        await schedule_year(h, ends if ends and ends >= now + month else now + month,
+                            now=now, settings=settings)
+    await _move(h, wanted, facts.AccessionReinstated, now=now, actor=actor,
+                tag=EventTag.accession_status_reinstated, details=details)
     await _notify(h, "reinstated")
 
 
@@ -527,7 +490,7 @@ async def reinstate(public_id: str, *, decision: str, actor: audit.Actor,
     now = _now()
     decision = _decision(decision)
     async with db.write_transaction():
-        h = await _locked(public_id)
+        h = await locked(public_id)
         if h.status != S.suspended:
             raise Conflict(N_("Only a suspended accession can be reinstated; this one is "
                               "%(status)s."), status=h.status.value)
@@ -535,14 +498,11 @@ async def reinstate(public_id: str, *, decision: str, actor: audit.Actor,
                          details={"decision": decision})
 
 
-async def _reinstate_when_due(public_id: str, settings: Settings, now: datetime) -> bool:
-    async with db.write_transaction():
-        h = await _locked(public_id)
-        until = h.signatory["suspended_until"]
-        if h.status != S.suspended or until is None or until > now:
-            return False
-        await _reinstate(h, actor=audit.SYSTEM, now=now, settings=settings,
-                         details={"suspension": "ended"})
+async def _suspension_over(h: Holder, settings: Settings, now: datetime) -> bool:
+    if h.status != S.suspended:
+        return False
+    await _reinstate(h, actor=audit.SYSTEM, now=now, settings=settings,
+                     details={"suspension": "ended"})
     return True
 
 
@@ -553,114 +513,68 @@ async def complete_withdrawal(public_id: str, *, decision: str, actor: audit.Act
     now = _now()
     decision = _decision(decision)
     async with db.write_transaction():
-        h = await _locked(public_id)
-        effective = h.signatory["withdrawal_effective_at"]
+        h = await locked(public_id)
+        effective = h.withdrawal_effective_at
         if effective is None or effective > now:
             raise Conflict(N_("There is no withdrawal waiting for a decision: none is "
                               "pending, or its cooling-off period is not over."))
-        await _complete_withdrawal(h, actor=actor, now=now, settings=settings,
-                                   details={"decision": decision})
+        await _complete_withdrawal(h, actor=actor, now=now, details={"decision": decision})
 
 
 # --- The persecuted mark ---------------------------------------------------------------
 
-def _deadline_lengths(settings: Settings) -> dict[str, timedelta]:
-    """Each paused deadline, and how long after its start it falls."""
-    return {"reaffirm_due": YEAR,
-            "grace_until": timedelta(days=settings.supersede_grace_days),
-            "withdrawal_effective_at": timedelta(days=settings.withdrawal_cooling_off_days)}
-
-
 async def mark_persecuted(public_id: str, persecuted: bool, *, actor: audit.Actor,
                           settings: Settings) -> None:
-    """Set or lift the mark. Lifting it moves every paused deadline on by the time the
-    mark was set, so that no time ran against the signatory meanwhile. Never public,
-    never mailed."""
+    """Set or lift the mark. It pauses every deadline of the signatory; lifting it moves
+    each on by the time it was paused, so that no time ran against the signatory
+    meanwhile, and a fresh reminder follows. Sealed, never public, never mailed."""
     now = _now()
     async with db.write_transaction():
-        h = await _locked(public_id)
-        since = h.signatory["persecuted_since"]
-        if persecuted == (since is not None):
+        h = await locked(public_id)
+        if persecuted == h.persecuted:
             return
+        await Signatory.update({Signatory.persecution: persecution_mark(
+            now if persecuted else None)}).where(_SIGNATORY == h.signatory["id"])
         if persecuted:
-            await Signatory.update({Signatory.persecuted_since: now}).where(
-                _SIGNATORY == h.signatory["id"])
+            await deadlines.pause(h.subject, now=now)
             await audit.record(EventTag.accession_persecution_marked, actor=actor,
                                subject=f"signatory:{public_id}")
             return
-        paused = now - since
-        changes: dict[Any, Any] = {Signatory.persecuted_since: None,
-                                   Signatory.reminded_at: None}
-        for name, length in _deadline_lengths(settings).items():
-            deadline = h.signatory[name]
-            if deadline is not None:
-                # Time stood still from the mark (or from when the deadline was set, if
-                # later) until now: the deadline moves on by exactly that.
-                started = deadline - length
-                changes[getattr(Signatory, name)] = deadline + (now - max(since, started))
-        await Signatory.update(changes).where(_SIGNATORY == h.signatory["id"])
+        since = h.persecuted_since
+        await deadlines.resume(h.subject, now=now)
+        h = await holder(public_id)
+        if h.year_ends is not None:
+            await schedule_year(h, h.year_ends, now=now, settings=settings)
         await audit.record(EventTag.accession_persecution_unmarked, actor=actor,
                            subject=f"signatory:{public_id}",
-                           details={"paused_days": paused.days})
-        await badges.refresh(h.signatory["id"], settings=settings, now=now)  # new validity
+                           details={"paused_days": (now - since).days if since else None})
 
 
-# --- The daily pass --------------------------------------------------------------------
-
-@dataclass
-class DeadlineReport:
-    superseded: int = 0
-    lapsed: int = 0
-    withdrawn: int = 0
-    reinstated: int = 0
-    reminded: int = 0
-    renewed: int = 0  # badges of persecuted signatories, whose deadlines are paused
-
-    def __str__(self) -> str:
-        return ", ".join(f"{count} {what}" for what, count in vars(self).items())
+async def persecuted_since(public_id: str) -> datetime | None:
+    return (await holder(public_id)).persecuted_since
 
 
-async def run_deadlines(settings: Settings, *, now: datetime | None = None) -> DeadlineReport:
-    """Every deadline that has come, one signatory per transaction. Safe to run again and
-    from several processes: each step re-reads its signatory under a lock."""
-    now = now or _now()
-    report = DeadlineReport()
-    in_force = await principles.version_in_force()
+# --- What falls due --------------------------------------------------------------------
 
-    async def ids(condition: Any) -> list[str]:
-        return [r["public_id"] for r in await Signatory.select(Signatory.public_id).where(
-            condition & Signatory.persecuted_since.is_null())]
+def _acting(act: Any) -> Any:
+    """A deadline kind's action: the signatory, locked and read again, then `act`."""
 
-    async def each(step: Any, public_ids: list[str], *args: Any) -> int:
-        done = 0
-        for public_id in public_ids:
-            try:
-                done += await step(public_id, *args)
-            except Exception:  # one signatory's trouble must not stop everyone's deadlines
-                log.exception("deadlines: %s failed for signatory %s", step.__name__, public_id)
-        return done
+    async def run(due: deadlines.Due, now: datetime) -> bool:
+        h = await locked(due.subject.removeprefix("signatory:"))
+        return bool(await act(h, runtime.settings(), now))
 
-    if in_force is not None:
-        report.superseded = await each(_supersede_one, await _older(in_force.version_id),
-                                       in_force.version_id, settings, now)
-    report.lapsed = await each(_lapse_when_due, await ids(
-        ((Signatory.status == S.active) & (Signatory.reaffirm_due <= now - timedelta(
-            days=settings.reaffirm_grace_days)))
-        | ((Signatory.status == S.superseded) & (Signatory.grace_until <= now))), settings, now)
-    report.withdrawn = await each(_withdraw_when_due,
-                                  await ids(Signatory.withdrawal_effective_at <= now),
-                                  settings, now)
-    report.reinstated = await each(_reinstate_when_due, [
-        r["public_id"] for r in await Signatory.select(Signatory.public_id).where(
-            (Signatory.status == S.suspended) & (Signatory.suspended_until <= now))],
-        settings, now)
-    report.reminded = await each(_remind, await ids(
-        (Signatory.status == S.active) & Signatory.reminded_at.is_null()
-        & (Signatory.reaffirm_due <= now + timedelta(days=settings.reaffirm_reminder_days))),
-        settings, now)
-    report.renewed = await badges.renew_paused(settings, now)
-    await badges.keep_status_lists_fresh(settings)  # signed anew daily, whatever `now` says
-    return report
+    run.__name__ = act.__name__
+    return run
+
+
+def install() -> None:
+    """Hook accessions into the spine: the deadlines it acts on, the facts it follows."""
+    for name, act, pauses in ((REMINDER, _remind, True), (LAPSE, _year_over, True),
+                              (WITHDRAWAL, _withdraw, True),
+                              (SUSPENSION_END, _suspension_over, False),
+                              (SUPERSESSION, _grace_over, True)):
+        deadlines.register(deadlines.DeadlineKind(name, _acting(act), pauses=pauses))
+    public.subscribe(facts.VersionInForce, on_version_in_force)
 
 
 # --- For staff -------------------------------------------------------------------------
@@ -696,18 +610,18 @@ def _staff_view(h: Holder) -> StaffView:
     return StaffView(
         public_id=s["public_id"], name=h.application["public_name"], kind=s["kind"],
         listing=s["listing"], status=s["status"], version_id=s["version_id"],
-        reaffirm_due=s["reaffirm_due"], grace_until=s["grace_until"],
-        suspended_until=s["suspended_until"], withdrawal_effective_at=s["withdrawal_effective_at"],
-        persecuted_since=s["persecuted_since"], accession_id=h.accession["public_id"])
+        reaffirm_due=h.year_ends, grace_until=h.due(SUPERSESSION),
+        suspended_until=h.due(SUSPENSION_END), withdrawal_effective_at=h.due(WITHDRAWAL),
+        persecuted_since=h.persecuted_since, accession_id=h.accession["public_id"])
 
 
 async def staff_list() -> list[StaffView]:
     """Every signatory, listed or not, by name. Decrypts each: fine for the hundreds the
     register holds; a register of many thousands would want paging here."""
-    views = [_staff_view(await _holder_of(row)) for row in await Signatory.select()]
+    views = [_staff_view(h) for h in await all_holders()]
     return sorted(views, key=lambda v: v.name.casefold())
 
 
 async def staff_find(public_id: str) -> StaffView:
     h = await holder(public_id)
-    return replace(_staff_view(h), history=await register.history(h.signatory["id"]))
+    return replace(_staff_view(h), history=await register.history(h.party()))

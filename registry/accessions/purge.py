@@ -1,17 +1,14 @@
 """Forgetting what need not be kept: unconfirmed applications after a week, rejected
-ones after three months (both configurable). Runs daily inside `registry serve`, and
-on demand with `registry purge`."""
+ones after three months (both configurable). A daily job of `registry serve`, and on
+demand `registry purge`."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from registry import db
-from registry.accessions import lifecycle
 from registry.accessions.tables import (
     Accession,
     AccessionLink,
@@ -23,7 +20,6 @@ from registry.audit.tags import EventTag
 from registry.settings import Settings
 
 log = logging.getLogger("registry.purge")
-DAY = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -57,20 +53,9 @@ async def purge(settings: Settings, *, actor: audit.Actor,
     return PurgeReport(unconfirmed=len(unconfirmed), rejected=len(rejected))
 
 
-async def run_daily(settings: Settings, stop: asyncio.Event) -> None:
-    """Inside `registry serve`: the purge and every deadline that has come, once a day
-    (the first pass at start)."""
-    while not stop.is_set():
-        try:
-            report = await purge(settings, actor=audit.SYSTEM)
-            if report.unconfirmed or report.rejected:
-                log.info("purge: %d unconfirmed and %d rejected applications removed",
-                         report.unconfirmed, report.rejected)
-        except Exception:
-            log.exception("purge: the daily pass failed")
-        try:
-            log.info("deadlines: %s", await lifecycle.run_deadlines(settings))
-        except Exception:
-            log.exception("deadlines: the daily pass failed")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=DAY)
+async def run(settings: Settings, now: datetime) -> None:
+    """The daily job inside `registry serve`."""
+    report = await purge(settings, actor=audit.SYSTEM, now=now)
+    if report.unconfirmed or report.rejected:
+        log.info("purge: %d unconfirmed and %d rejected applications removed",
+                 report.unconfirmed, report.rejected)

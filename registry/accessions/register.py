@@ -13,8 +13,12 @@ from datetime import datetime
 from typing import Any
 
 from registry.accessions import names
+from registry.accessions.holders import WITHDRAWAL, subject_of
 from registry.accessions.schemas import Listing
-from registry.accessions.tables import Signatory, SignatoryEvent
+from registry.accessions.tables import Signatory
+from registry.deadlines import services as deadlines
+from registry.facts import services as public
+from registry.facts.kinds import Party
 from registry.refusals import Invalid
 from registry.translation import N_
 
@@ -69,7 +73,7 @@ class Page:
     next_cursor: str | None
 
 
-def _entry(row: dict, history: list[Event] | None = None) -> Entry:
+def _entry(row: dict, withdrawal_pending: bool, history: list[Event] | None = None) -> Entry:
     public = row["listing"] == Listing.public
     return Entry(
         id=row["public_id"], name=row["register_name"], listing=row["listing"],
@@ -79,8 +83,8 @@ def _entry(row: dict, history: list[Event] | None = None) -> Entry:
         city=row["register_city"], website=row["register_website"],
         declarations=json.loads(row["register_declarations"])
         if row["register_declarations"] else None,
-        withdrawal_pending=row["withdrawal_effective_at"] is not None
-        and row["status"] != "withdrawn", history=history)
+        withdrawal_pending=withdrawal_pending and row["status"] != "withdrawn",
+        history=history)
 
 
 def _cursor(row: dict) -> str:
@@ -127,7 +131,10 @@ async def search(*, text: str = "", kind: str | None = None, status: str | None 
     rows = await query.order_by(Signatory.search_key, _ID).limit(limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
-    return Page([_entry(r) for r in rows], _cursor(rows[-1]) if more and rows else None)
+    pending = await deadlines.subjects_with_open(
+        WITHDRAWAL, [subject_of(row["public_id"]) for row in rows])
+    return Page([_entry(r, subject_of(r["public_id"]) in pending) for r in rows],
+                _cursor(rows[-1]) if more and rows else None)
 
 
 async def find(public_id: str) -> Entry | None:
@@ -135,11 +142,20 @@ async def find(public_id: str) -> Entry | None:
     row = await Signatory.select().where(
         (Signatory.public_id == public_id[:40]) & Signatory.register_name.is_not_null()
         & Signatory.status.is_in(list(PUBLIC_STATUSES))).first()
-    return _entry(row, await history(row["id"])) if row else None
+    if row is None:
+        return None
+    subject = subject_of(row["public_id"])
+    return _entry(row, WITHDRAWAL in await deadlines.open_for(subject),
+                  await history(Party(row["id"], row["public_id"], True, row["register_name"])))
 
 
-async def history(signatory_id: int) -> list[Event]:
-    """A signatory's status history, oldest first (the persecuted mark is never in it)."""
-    return [Event(e["event"], e["status"], e["version_id"], e["at"])
-            for e in await SignatoryEvent.select().where(
-                SignatoryEvent.signatory == signatory_id).order_by(SignatoryEvent.at)]
+async def history(party: Party) -> list[Event]:
+    """A signatory's public history, oldest first: a view of its public facts (the
+    persecuted mark is never among them). For an unlisted signatory (staff only) the
+    facts say no more than what happened when."""
+    events = []
+    for fact in await public.history(party):
+        entry = json.loads(fact.entry)
+        events.append(Event(fact.kind.split(":", 1)[1], entry.get("status", ""),
+                            entry.get("version", ""), fact.recorded_at))
+    return events

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from registry import db, keys
+from registry import db
 from registry.accessions import names, notices
+from registry.accessions.holders import holder, persecution_mark, schedule_year
 from registry.accessions.schemas import Listing
 from registry.accessions.services import (
     YEAR,
@@ -22,17 +23,14 @@ from registry.accessions.services import (
     take_link,
     usable_link,
 )
-from registry.accessions.tables import (
-    Accession,
-    AccessionMessage,
-    LinkPurpose,
-    Signatory,
-    SignatoryEvent,
-)
+from registry.accessions.tables import Accession, AccessionMessage, LinkPurpose, Signatory
 from registry.audit import services as audit
 from registry.audit.tags import EventTag
 from registry.badges import services as badges
+from registry.facts import services as public
+from registry.facts.kinds import AccessionAccepted
 from registry.keys import tokens
+from registry.keys.sealed import seal, unseal
 from registry.mail import services as mail
 from registry.refusals import Conflict, Invalid, NotFound
 from registry.settings import Settings
@@ -72,12 +70,8 @@ class ReviewItem:
         return bool(self.application.get("head_in_party_body"))
 
 
-def _open(value: str, column: str) -> str:
-    return keys.keyring().cipher.decrypt(value, purpose=column)
-
-
 def _application(row: dict) -> dict[str, Any]:
-    return json.loads(_open(row["application"], "accession.application"))
+    return json.loads(unseal(Accession.application, row["application"]))
 
 
 @dataclass(frozen=True)
@@ -96,7 +90,7 @@ async def _known_names() -> list[_Known]:
     known = [_Known((name,), name, f"signatory:{row['public_id']}", row["status"])
              for row in await Signatory.select(Signatory.public_id, Signatory.name,
                                                Signatory.status)
-             for name in [_open(row["name"], "signatory.name")]]
+             for name in [unseal(Signatory.name, row["name"])]]
     for row in await Accession.select(Accession.public_id, Accession.status,
                                       Accession.application).where(
             Accession.status.is_in([S.pending_confirmation, S.pending_review,
@@ -134,7 +128,7 @@ def _item(row: dict, known: list[_Known], messages: list[Message]) -> ReviewItem
 
 
 async def _messages(accession_id: int) -> list[Message]:
-    return [Message(row["author"], _open(row["body"], "accession_message.body"), row["at"])
+    return [Message(row["author"], unseal(AccessionMessage.body, row["body"]), row["at"])
             for row in await AccessionMessage.select().where(
                 AccessionMessage.accession == accession_id).order_by(AccessionMessage.at)]
 
@@ -189,6 +183,16 @@ def projection(application: dict[str, Any], listing: Listing) -> dict[str, Any]:
     return shown
 
 
+def shown_publicly(shown: dict[str, Any]) -> dict[str, Any]:
+    """The register's projection as a public fact carries it: what a page of the register
+    shows (no search key; the declarations as they read)."""
+    public = {key.removeprefix("register_"): value for key, value in shown.items()
+              if key.startswith("register_") and value is not None}
+    if "declarations" in public:
+        public["declarations"] = json.loads(public["declarations"])
+    return public
+
+
 async def _decide(public_id: str, wanted: S) -> tuple[dict, dict[str, Any]]:
     row = await _row(public_id)
     check_transition(row["status"], wanted)
@@ -204,23 +208,27 @@ async def approve(public_id: str, *, actor: audit.Actor, settings: Settings) -> 
         row, application = await _decide(public_id, S.active)
         listing = Listing(application["listing"])
         signatory_id = tokens.public_id(9)
+        shown = projection(application, listing)
         inserted = await Signatory.insert(Signatory(
             public_id=signatory_id, kind=application["kind"], listing=listing.value,
             status=S.active, version_id=row["version_id"],
-            name=keys.keyring().cipher.encrypt(application["public_name"],
-                                               purpose="signatory.name"),
-            acceded_at=now, created_at=now, reaffirm_due=now + YEAR,
-            **projection(application, listing)))
-        await SignatoryEvent.insert(SignatoryEvent(
-            signatory=inserted[0]["id"], event="accepted", status=S.active,
-            version_id=row["version_id"], at=now))
-        badge_id = await badges.refresh(inserted[0]["id"], settings=settings, now=now)
+            name=seal(Signatory.name, application["public_name"]),
+            persecution=persecution_mark(None), acceded_at=now, created_at=now, **shown))
         await Accession.update({Accession.status: S.active, Accession.decided_at: now,
                                 Accession.signatory: inserted[0]["id"]}).where(
             _ACCESSION == row["id"])
+        h = await holder(signatory_id)
+        await schedule_year(h, now + YEAR, now=now, settings=settings)
         await audit.record(EventTag.accession_status_activated, actor=actor,
                            subject=f"accession:{public_id}",
                            details={"signatory": signatory_id, "listing": listing.value})
+        await public.record(AccessionAccepted(
+            party=h.party(), status=S.active.value, version=row["version_id"],
+            register={**shown_publicly(shown), **(
+                {"kind": application["kind"]} if listing == Listing.public else {})}),
+            now=now)
+        # The badge follows the fact (it exists now); its address goes into the mail.
+        badge_id = await badges.badge_of_signatory(signatory_id)
         await mail.queue(application["contact_email"], "accession_accepted",
                          language=application.get("language", "en"), context={
                              "name": application["representative_name"],
@@ -243,8 +251,7 @@ async def reject(public_id: str, reason: str, *, actor: audit.Actor, settings: S
             raise Invalid(N_("Give the applicant a reason (5 to 2000 characters)."))
         await Accession.update({
             Accession.status: S.rejected, Accession.decided_at: now,
-            Accession.decision_reason: keys.keyring().cipher.encrypt(
-                reason, purpose="accession.decision_reason"),
+            Accession.decision_reason: seal(Accession.decision_reason, reason),
         }).where(_ACCESSION == row["id"])
         await audit.record(EventTag.accession_status_rejected, actor=actor,
                            subject=f"accession:{public_id}")
@@ -257,7 +264,7 @@ async def reject(public_id: str, reason: str, *, actor: audit.Actor, settings: S
 async def _add_message(accession_id: int, author: str, body: str, now: datetime) -> None:
     await AccessionMessage.insert(AccessionMessage(
         accession=accession_id, author=author, at=now,
-        body=keys.keyring().cipher.encrypt(body, purpose="accession_message.body")))
+        body=seal(AccessionMessage.body, body)))
 
 
 # What to say when a text written to the other side is too short or too long.

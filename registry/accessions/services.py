@@ -18,6 +18,7 @@ from registry.accessions.tables import Accession, AccessionLink, AccessionStatus
 from registry.audit import services as audit
 from registry.audit.tags import EventTag
 from registry.keys import signing, tokens
+from registry.keys.sealed import seal, unseal
 from registry.keys.tokens import MAX_LENGTH, new_token, token_hash
 from registry.mail import services as mail
 from registry.principles import services as principles
@@ -73,14 +74,6 @@ class Confirmed:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def seal(value: str, column: str) -> str:
-    return keys.keyring().cipher.encrypt(value, purpose=f"accession.{column}")
-
-
-def open_field(value: str, column: str) -> str:
-    return keys.keyring().cipher.decrypt(value, purpose=f"accession.{column}")
 
 
 def email_lookup(email: str) -> str:
@@ -160,12 +153,12 @@ async def submit(form: AccessionForm, *, language: str, settings: Settings) -> S
             version=version.row_id,
             status=S.pending_confirmation,
             email_lookup=lookup,
-            application=seal(json.dumps({**form.model_dump(mode="json"), "language": language}),
-                              "application"),
-            statement=seal(statements.canonical(statement).decode("utf-8"), "statement"),
+            application=seal(Accession.application, json.dumps(
+                {**form.model_dump(mode="json"), "language": language})),
+            statement=seal(Accession.statement, statements.canonical(statement).decode("utf-8")),
             statement_hash=digest,
-            applicant_signature=seal(json.dumps({
-                "jwk": form.applicant_jwk, "jws": form.applicant_signature}), "applicant_signature")
+            applicant_signature=seal(Accession.applicant_signature, json.dumps({
+                "jwk": form.applicant_jwk, "jws": form.applicant_signature}))
             if form.applicant_jwk else None,
             submitted_at=now,
             confirmation_sent_at=now,
@@ -198,13 +191,13 @@ async def resend_confirmation(email: str, *, settings: Settings) -> None:
         ).order_by(Accession.submitted_at, ascending=False).first()
         if row is None or now - row["confirmation_sent_at"] < RESEND_AFTER:
             return
-        application = json.loads(open_field(row["application"], "application"))
+        application = json.loads(unseal(Accession.application, row["application"]))
         await AccessionLink.update({AccessionLink.expires_at: now}).where(
             (AccessionLink.accession == row["id"]) & (AccessionLink.purpose == LinkPurpose.confirm)
             & AccessionLink.used_at.is_null())
         await Accession.update({Accession.confirmation_sent_at: now}).where(
             _ACCESSION == row["id"])
-        statement = json.loads(open_field(row["statement"], "statement"))
+        statement = json.loads(unseal(Accession.statement, row["statement"]))
         await _send_confirmation(row["id"], to=application["contact_email"],
                                  language=application["language"], settings=settings,
                                  now=now, context={
@@ -281,7 +274,7 @@ async def new_link(accession_id: int, purpose: LinkPurpose, lifetime: timedelta,
 
 def countersign(row: dict, statement: dict[str, Any], *, confirmed_at: datetime) -> str:
     """The registry's signature over an accession's statement: the receipt."""
-    applicant = (json.loads(open_field(row["applicant_signature"], "applicant_signature"))
+    applicant = (json.loads(unseal(Accession.applicant_signature, row["applicant_signature"]))
                  if row["applicant_signature"] else None)
     return signing.sign(keys.keyring().signing, {
         "type": "accession-receipt",
@@ -303,11 +296,11 @@ async def confirm(token: str, *, settings: Settings) -> Confirmed:
         row = await Accession.select().where(_ACCESSION == link["accession"]).first()
         assert row is not None
         check_transition(row["status"], S.pending_review)
-        statement = json.loads(open_field(row["statement"], "statement"))
+        statement = json.loads(unseal(Accession.statement, row["statement"]))
         receipt = countersign(row, statement, confirmed_at=now)
         await Accession.update({
             Accession.status: S.pending_review, Accession.confirmed_at: now,
-            Accession.receipt: seal(receipt, "receipt"),
+            Accession.receipt: seal(Accession.receipt, receipt),
         }).where(_ACCESSION == row["id"])
         receipt_token = await new_link(row["id"], LinkPurpose.receipt,
                                        timedelta(days=RECEIPT_LINK_DAYS), now)
@@ -322,4 +315,4 @@ async def receipt(token: str) -> tuple[str, str]:
     row = await Accession.select(Accession.public_id, Accession.receipt).where(
         _ACCESSION == link["accession"]).first()
     assert row is not None and row["receipt"] is not None
-    return row["public_id"], open_field(row["receipt"], "receipt")
+    return row["public_id"], unseal(Accession.receipt, row["receipt"])

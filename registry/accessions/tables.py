@@ -48,23 +48,11 @@ class Signatory(Table, tablename="signatory"):
     search_key = Text(null=True, default=None)  # spelling keys of listed names
     acceded_at = Timestamptz()
     created_at = Timestamptz()
-    # Deadlines (see lifecycle.py). While persecuted_since is set they are paused.
-    reaffirm_due = Timestamptz(null=True, default=None)  # a year after the last affirmation
-    reminded_at = Timestamptz(null=True, default=None)  # the re-affirmation reminder of this year
-    grace_until = Timestamptz(null=True, default=None)  # superseded: valid until then
-    withdrawal_effective_at = Timestamptz(null=True, default=None)  # "withdrawal pending"
-    suspended_until = Timestamptz(null=True, default=None)
-    persecuted_since = Timestamptz(null=True, default=None)  # staff only, never public
-
-
-class SignatoryEvent(Table, tablename="signatory_event"):
-    """The status history of a signatory, as its register page shows it (when listed)."""
-
-    signatory = ForeignKey(Signatory, on_delete=OnDelete.restrict, null=False, index=True)
-    event = Varchar(length=40)
-    status = Varchar(length=30, choices=AccessionStatus)  # the status after the event
-    version_id = Varchar(length=20)
-    at = Timestamptz()
+    # Its deadlines (the year, a withdrawal's cooling-off, ...) are rows of the deadlines
+    # table, under the subject "signatory:<public_id>" (see holders.py).
+    # The persecuted mark, sealed (when it was set, or nothing, padded to one length):
+    # staff only, never public, and not readable in a copy of the database.
+    persecution = sealed(Text(default=""))
 
 
 class Accession(Table, tablename="accession"):

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from registry.audit.tables import AuditEvent
 from registry.audit.tags import SEALED, EventTag
+from registry.keys.fields import DecryptionError
 from registry.keys.sealed import seal, unseal
 
 
@@ -77,7 +78,7 @@ async def list_events(
     while len(found) < limit:
         query = AuditEvent.select().output(load_json=True).order_by(
             AuditEvent._meta.primary_key, ascending=False).limit(limit)
-        shown = None
+        shown: Any = None
         if event_filter.tag_prefix:
             shown = AuditEvent.tag.like(_prefix(event_filter.tag_prefix))
         if event_filter.subject:
@@ -105,8 +106,11 @@ async def list_events(
 def _opened(row: dict) -> dict:
     if row.get("sealed_record") is None:
         return row
-    return {**row, **json.loads(unseal(AuditEvent.sealed_record, row["sealed_record"])),
-            "sealed": True}
+    try:
+        opened = json.loads(unseal(AuditEvent.sealed_record, row["sealed_record"]))
+    except DecryptionError:  # sealed with a key this host does not hold: say so, go on
+        opened = {"details": {"sealed": "not readable with this host's data keys"}}
+    return {**row, **opened, "sealed": True}
 
 
 def _matches(event: dict, event_filter: EventFilter) -> bool:

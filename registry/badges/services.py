@@ -2,10 +2,11 @@
 change) issues the credential when what it states changes, flips the status bits and
 publishes the status lists again, and renders the images once.
 
-Serving images and status lists reads a per-process cache, checked against a generation
-file in the data directory that every committed change touches: a changed badge is
-served fresh on the very next request, from any worker, and an unchanged one costs no
-database query.
+Serving images and status lists reads a per-process cache keyed on the `badges` change
+counter (registry/changes/counters.py), which every change moves as it commits: a
+changed badge is served fresh on the next request by the process that changed it and,
+on PostgreSQL, by every process of every host sharing the database; on SQLite, or if a
+notice is missed, within a second. An unchanged badge costs no database query.
 """
 
 from __future__ import annotations
@@ -14,22 +15,24 @@ import base64
 import contextlib
 import hashlib
 import json
-import os
 import secrets
-import time
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from markupsafe import escape
 
-from registry import db, keys
+from registry import db, keys, runtime
+from registry.accessions.holders import LAPSE, SUPERSESSION, subject_of
 from registry.accessions.services import YEAR
 from registry.accessions.tables import Signatory
 from registry.badges import bitstring, credentials, images, verification
 from registry.badges.tables import Badge, CredentialIssue, StatusList
+from registry.changes import counters
+from registry.deadlines import services as deadlines
+from registry.facts import services as public
+from registry.facts.kinds import AccessionFact, BadgeIssued, BadgeRevoked, Party
 from registry.keys import tokens
 from registry.principles.tables import PrinciplesVersion
 from registry.settings import Settings
@@ -45,32 +48,12 @@ GOOD = frozenset({"active", "superseded"})
 _BADGE = Badge._meta.primary_key
 _SIGNATORY = Signatory._meta.primary_key
 CACHE_SIZE = 4096
+CHANGES = "badges"  # the change counter that every cache below is keyed on
 PERSECUTED_AHEAD = timedelta(days=30)
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-# --- The generation file: one touch per committed change ------------------------------
-
-def _generation_file(settings: Settings) -> Path:
-    return settings.data_dir / "badges.generation"
-
-
-def generation(settings: Settings) -> int:
-    try:
-        return os.stat(_generation_file(settings)).st_mtime_ns
-    except FileNotFoundError:
-        return 0
-
-
-def _bump(settings: Settings) -> None:
-    path = _generation_file(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.touch(exist_ok=True)
-    stamp = max(time.time_ns(), generation(settings) + 1)
-    os.utime(path, ns=(stamp, stamp))
 
 
 class _Cache:
@@ -107,46 +90,61 @@ async def _free_index(column: Any) -> int:
             return index
 
 
-def _validity(sig: dict, badge: dict, settings: Settings, now: datetime) -> datetime:
-    """Valid for the year of the accession and the grace period after it; a superseded
-    accession at least until its grace period ends; a persecuted signatory's (whose
-    deadlines are paused) always at least a month ahead, renewed by the daily pass."""
-    until: datetime = (sig["reaffirm_due"] or now + YEAR) + timedelta(
+async def _validity(sig: dict, badge: dict, settings: Settings, now: datetime) -> datetime:
+    """Valid for the year of the accession and the grace period after it (the lapse
+    deadline); a superseded accession at least until its grace period ends; while those
+    deadlines are paused (a persecuted signatory), always at least a month ahead,
+    renewed by the daily job."""
+    subject = subject_of(sig["public_id"])
+    running = await deadlines.open_for(subject)
+    lapse = running.get(LAPSE) or await deadlines.last(subject, LAPSE)
+    until = lapse.due_at if lapse else now + YEAR + timedelta(
         days=settings.reaffirm_grace_days)
-    if sig["status"] == "superseded" and sig["grace_until"] is not None:
-        until = max(until, sig["grace_until"])
-    if sig["persecuted_since"] is not None:
+    grace = running.get(SUPERSESSION)
+    if sig["status"] == "superseded" and grace is not None:
+        until = max(until, grace.due_at)
+    governing = running.get(LAPSE) or grace
+    if governing is not None and governing.paused_since is not None:
         held = badge.get("valid_until")
         until = max(until, held if held and held > now + PERSECUTED_AHEAD
                     else now + 2 * PERSECUTED_AHEAD)
     return until
 
 
-async def renew_paused(settings: Settings, now: datetime | None = None) -> int:
-    """The daily pass: badges of persecuted signatories that would expire within a month
-    get a new credential (their deadlines are paused, so their badge must not lapse)."""
+async def renew_expiring(settings: Settings, now: datetime | None = None) -> int:
+    """The daily job: every badge whose credential expires within a month is brought in
+    line. A credential that should run longer (its signatory's deadlines are paused, or
+    moved on when a pause ended) is issued anew; the others are left as they are.
+    Returns how many were issued."""
     now = now or _now()
-    rows = await Badge.select(Badge.signatory, Badge.badge_id).where(
-        Badge.signatory.persecuted_since.is_not_null()
-        & (Badge.valid_until < now + PERSECUTED_AHEAD) & Badge.revoked.eq(False))
+    rows = await Badge.select(Badge.signatory, Badge.signatory.public_id.as_alias("public_id")
+                              ).where((Badge.valid_until < now + PERSECUTED_AHEAD)
+                                      & Badge.revoked.eq(False))
+    issued = 0
     for row in rows:
         async with db.write_transaction():
-            await db.serialise(f"badge:{row['badge_id']}")
-            await refresh(row["signatory"], settings=settings, now=now)
-    return len(rows)
+            await db.serialise(subject_of(row["public_id"]))
+            issued += await refresh(row["signatory"], settings=settings, now=now)
+    return issued
+
+
+async def follow(fact: AccessionFact, now: datetime) -> None:
+    """A signatory's public fact: its badge follows, in the same transaction."""
+    await refresh(fact.party.row_id, settings=runtime.settings(), now=now)
 
 
 async def refresh(signatory_id: int, *, settings: Settings,
-                  now: datetime | None = None) -> str | None:
-    """Bring a signatory's badge in line with it. Inside the caller's transaction; the
-    first call for an active signatory creates the badge. Returns the badge's id."""
+                  now: datetime | None = None) -> bool:
+    """Bring a signatory's badge in line with it, inside the caller's write transaction;
+    the first call for an active signatory creates the badge. A credential issued and a
+    badge revoked are public facts. Returns whether a credential was issued."""
     now = now or _now()
     sig = await Signatory.select().where(_SIGNATORY == signatory_id).first()
     assert sig is not None
     badge = await Badge.select().where(Badge.signatory == signatory_id).first()
     if badge is None:
         if sig["status"] not in GOOD:
-            return None
+            return False
         badge = {"id": None, "badge_id": tokens.public_id(12), "claims_digest": "",
                  "shown": "", "revoked": False, "suspended": False,
                  "revocation_index": await _free_index(Badge.revocation_index),
@@ -159,7 +157,7 @@ async def refresh(signatory_id: int, *, settings: Settings,
         signatory_id=sig["public_id"], name=sig["register_name"],
         listed=sig["register_name"] is not None, version=sig["version_id"],
         version_sha256=version["content_hash"], acceded_on=sig["acceded_at"].date().isoformat())
-    valid_until = _validity(sig, badge, settings, now)
+    valid_until = await _validity(sig, badge, settings, now)
     digest = hashlib.sha256(json.dumps([asdict(subject), credentials.iso(valid_until)],
                                        sort_keys=True).encode()).hexdigest()
     changes: dict[str, Any] = {}
@@ -192,15 +190,21 @@ async def refresh(signatory_id: int, *, settings: Settings,
     else:
         await Badge.update({getattr(Badge, k): v for k, v in changes.items()}).where(
             _BADGE == badge["id"])
+    party = Party(row_id=signatory_id, public_id=sig["public_id"],
+                  listed=sig["register_name"] is not None, name=sig["register_name"])
     if "credential" in changes:
         await CredentialIssue.insert(CredentialIssue(
             badge=badge["id"], what="badge", kid=kid, issued_at=now, valid_until=valid_until))
+        await public.record(BadgeIssued(party=party, badge_id=badge["badge_id"],
+                                        valid_until=valid_until), now=now)
+    if "revocation" in flipped and flags["revocation"]:
+        await public.record(BadgeRevoked(party=party, badge_id=badge["badge_id"]), now=now)
     published = {row["purpose"] for row in await StatusList.select(StatusList.purpose)}
     for purpose in credentials.PURPOSES:
         if purpose in flipped or purpose not in published:
             await publish_status_list(purpose, settings=settings, now=now)
-    db.after_commit(lambda: _bump(settings))
-    return str(badge["badge_id"])
+    await counters.bump(CHANGES)
+    return "credential" in changes
 
 
 async def publish_status_list(purpose: str, *, settings: Settings,
@@ -228,7 +232,7 @@ async def publish_status_list(purpose: str, *, settings: Settings,
                                                               for c, v in values.items()}))
     await CredentialIssue.insert(CredentialIssue(what="status_list", kid=kid, issued_at=now,
                                                  valid_until=valid_until))
-    db.after_commit(lambda: _bump(settings))
+    await counters.bump(CHANGES)
 
 
 async def keep_status_lists_fresh(settings: Settings, *, force: bool = False) -> int:
@@ -250,15 +254,17 @@ async def keep_status_lists_fresh(settings: Settings, *, force: bool = False) ->
 async def reissue_all(settings: Settings) -> int:
     """After `registry keys rotate`: every badge gets a credential from the new key."""
     count = 0
-    for row in await Badge.select(Badge.signatory, Badge.badge_id):
+    for row in await Badge.select(Badge.signatory, Badge.badge_id,
+                                  Badge.signatory.public_id.as_alias("public_id")):
         async with db.write_transaction():
-            await db.serialise(f"badge:{row['badge_id']}")
+            await db.serialise(subject_of(row["public_id"]))
             await Badge.update({Badge.claims_digest: ""}).where(
                 Badge.badge_id == row["badge_id"])
             await refresh(row["signatory"], settings=settings)
             count += 1
     await keep_status_lists_fresh(settings, force=True)
-    _bump(settings)  # the JWKS has a new key
+    async with db.write_transaction():
+        await counters.bump(CHANGES)  # the JWKS has a new key
     return count
 
 
@@ -272,7 +278,7 @@ class Images:
 
 
 async def badge_images(badge_id: str, settings: Settings) -> Images | None:
-    current = generation(settings)
+    current = await counters.current(CHANGES)
     cached = _cache.get(f"img:{badge_id}", current)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
@@ -295,14 +301,14 @@ class PublishedList:
 async def status_list(purpose: str, settings: Settings) -> PublishedList | None:
     if purpose not in credentials.PURPOSES:
         return None
-    current = generation(settings)
+    current = await counters.current(CHANGES)
     cached = _cache.get(f"list:{purpose}", current)
     if cached is not None and cached.issued_at > _now() - STATUS_LIST_RESIGN:
         return cached  # type: ignore[no-any-return]
     row = await StatusList.select().where(StatusList.purpose == purpose).first()
     if row is None or row["issued_at"] <= _now() - STATUS_LIST_RESIGN:
         await keep_status_lists_fresh(settings)  # the first request of the day signs anew
-        current = generation(settings)
+        current = await counters.current(CHANGES)
         row = await StatusList.select().where(StatusList.purpose == purpose).first()
         assert row is not None
     found = PublishedList(row["credential"], row["etag"], row["issued_at"])
@@ -328,7 +334,7 @@ class BadgeRecord:
 async def find(badge_id: str, settings: Settings | None = None) -> BadgeRecord | None:
     """A badge and its signatory's status now; with settings, from the cache while no
     change has been committed since."""
-    current = generation(settings) if settings else None
+    current = await counters.current(CHANGES) if settings else None
     if settings and (cached := _cache.get(f"find:{badge_id}", current)) is not None:
         return cached  # type: ignore[no-any-return]
     row = await Badge.select(
@@ -371,7 +377,8 @@ async def published_keys(now: datetime | None = None,
     """The JWKS: the active key, and every key that signed something still valid. With
     settings, cached for a minute at most, and never across a committed change."""
     now = now or _now()
-    current = (generation(settings), int(now.timestamp()) // 60) if settings else None
+    current = ((await counters.current(CHANGES), int(now.timestamp()) // 60) if settings
+               else None)
     if settings and (cached := _cache.get("jwks", current)) is not None:
         return cached  # type: ignore[no-any-return]
     signing = keys.keyring().signing
@@ -389,7 +396,7 @@ async def trusted_bits(purpose: str, settings: Settings) -> bytes | str:
     published = await status_list(purpose, settings)
     if published is None:
         return "the status list has not been published yet"
-    current = generation(settings)
+    current = await counters.current(CHANGES)
     if (cached := _cache.get(f"bits:{purpose}", (current, published.etag))) is not None:
         return cached  # type: ignore[no-any-return]
     body = published.credential.split(".")[1]

@@ -9,6 +9,7 @@ day. A run that fails is logged and the job runs again at its next period.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -84,7 +85,5 @@ async def run_forever(jobs: list[Job], settings: Settings, stop: asyncio.Event) 
     tick = min([TICK, *(job.every.total_seconds() for job in jobs)])
     while not stop.is_set():
         await run_once(jobs, settings, looks=looks)
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=tick)
-        except TimeoutError:
-            pass

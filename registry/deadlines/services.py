@@ -49,8 +49,9 @@ class Due:
 class DeadlineKind:
     """A kind of deadline and what the registry does when one falls due. `act` runs
     inside the scheduler's transaction, with the subject locked and the deadline already
-    closed; it re-checks whatever it relies on, and says whether it changed anything. A kind that only ever works in the
-    subject's favour (the end of a suspension) does not pause."""
+    closed; it re-checks whatever it relies on, and says whether it changed anything.
+    A kind that only ever works in the subject's favour (the end of a suspension) does
+    not pause."""
 
     name: str
     act: Callable[[Due, datetime], Awaitable[bool]]
@@ -188,7 +189,8 @@ async def falling_due(until: datetime, *, limit: int = 1000) -> list[Due]:
 
 @dataclass
 class Report:
-    done: Counter[str] = field(default_factory=Counter)  # by kind: acted, and changed something
+    # By kind: acted on, and something changed.
+    done: Counter[str] = field(default_factory=Counter)
     idle: int = 0  # fell due, but nothing was left to do (the subject had moved on)
     paused: int = 0
     failed: int = 0

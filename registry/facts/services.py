@@ -23,12 +23,15 @@ from registry.facts.tables import PublicFact
 
 log = logging.getLogger("registry.facts")
 F = TypeVar("F", bound=Fact)
-Subscriber = Callable[[Any, datetime], Awaitable[None]]
+# A subscriber may return a line for the report of whoever recorded the fact (a sync
+# says how many accessions a new version superseded).
+Subscriber = Callable[[Any, datetime], Awaitable[str | None]]
 _subscribers: dict[type[Fact], list[Subscriber]] = {}
 SEQUENCE_LOCK = "facts:sequence"
 
 
-def subscribe(kind: type[F], subscriber: Callable[[F, datetime], Awaitable[None]]) -> None:
+def subscribe(kind: type[F],
+              subscriber: Callable[[F, datetime], Awaitable[str | None]]) -> None:
     """Run `subscriber(fact, now)` in the recording transaction of every fact of `kind`
     (or of a kind derived from it). Registering the same subscriber twice is harmless."""
     found = _subscribers.setdefault(kind, [])
@@ -47,15 +50,16 @@ def entry(fact: Fact, now: datetime) -> bytes:
         "%Y-%m-%dT%H:%M:%SZ"), **fact.public()})
 
 
-async def record(fact: Fact, *, now: datetime) -> None:
-    """Announce a public fact, inside the caller's write transaction."""
+async def record(fact: Fact, *, now: datetime) -> list[str]:
+    """Announce a public fact, inside the caller's write transaction; returns what its
+    subscribers had to report."""
     if not db.in_write_transaction():
         raise RuntimeError("facts are recorded inside the write transaction that makes them true")
     row = PublicFact(seq=-1, kind=fact.kind, subject=fact.subject,
                      entry=entry(fact, now).decode("utf-8"), recorded_at=now)
     db.before_commit(_append, row)
-    for subscriber in subscribers_of(fact):
-        await subscriber(fact, now)
+    said = [await subscriber(fact, now) for subscriber in subscribers_of(fact)]
+    return [line for line in said if line]
 
 
 async def _append(rows: list[PublicFact]) -> None:

@@ -19,9 +19,10 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any
 
-from registry import db, keys
+from registry import db
 from registry.audit import services as audit
 from registry.audit.tags import EventTag
+from registry.keys.sealed import seal, unseal
 from registry.mail import rendering
 from registry.mail.tables import MessageStatus, OutboxMessage
 from registry.mail.transport import DeliveryError, Transport
@@ -37,14 +38,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _seal(value: str, column: str) -> str:
-    return keys.keyring().cipher.encrypt(value, purpose=f"mail_outbox.{column}")
-
-
-def _open(value: str, column: str) -> str:
-    return keys.keyring().cipher.decrypt(value, purpose=f"mail_outbox.{column}")
-
-
 async def queue(recipient: str, template: str, *, language: str, context: dict[str, Any]) -> int:
     """Put a message in the outbox, inside the caller's transaction."""
     rendered = rendering.render(template, language=language, context=context)
@@ -52,10 +45,10 @@ async def queue(recipient: str, template: str, *, language: str, context: dict[s
     rows = await OutboxMessage.insert(OutboxMessage(
         template=template,
         language=language,
-        recipient=_seal(recipient, "recipient"),
-        subject=_seal(rendered.subject, "subject"),
-        body_text=_seal(rendered.text, "body_text"),
-        body_html=_seal(rendered.html, "body_html"),
+        recipient=seal(OutboxMessage.recipient, recipient),
+        subject=seal(OutboxMessage.subject, rendered.subject),
+        body_text=seal(OutboxMessage.body_text, rendered.text),
+        body_html=seal(OutboxMessage.body_html, rendered.html),
         # Random and short: no time or process id in it, and never folded over two lines.
         message_id=f"<{secrets.token_hex(16)}@principles-registry>",
         status=MessageStatus.pending,
@@ -94,13 +87,13 @@ async def claim_due(*, now: datetime | None = None, limit: int = 20) -> list[int
 def build_message(row: dict, *, sender: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
-    message["To"] = _open(row["recipient"], "recipient")
-    message["Subject"] = _open(row["subject"], "subject")
+    message["To"] = unseal(OutboxMessage.recipient, row["recipient"])
+    message["Subject"] = unseal(OutboxMessage.subject, row["subject"])
     message["Message-ID"] = row["message_id"]
     message["Date"] = format_datetime(row["created_at"])
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(_open(row["body_text"], "body_text"))
-    message.add_alternative(_open(row["body_html"], "body_html"), subtype="html")
+    message.set_content(unseal(OutboxMessage.body_text, row["body_text"]))
+    message.add_alternative(unseal(OutboxMessage.body_html, row["body_html"]), subtype="html")
     # After the body: setting the content replaces every Content-* header.
     message["Content-Language"] = row["language"]
     return message
@@ -148,7 +141,7 @@ async def _record_failure(row: dict, error: str, *, settings: Settings,
             OutboxMessage.status: MessageStatus.failed if gave_up else MessageStatus.pending,
             OutboxMessage.next_attempt_at: _now() + backoff(attempts),
             OutboxMessage.claimed_until: None,
-            OutboxMessage.last_error: _seal(error[:2000], "last_error"),
+            OutboxMessage.last_error: seal(OutboxMessage.last_error, error[:2000]),
         }).where(_ID == row["id"])
         if gave_up:
             await audit.record(EventTag.mail_message_failed, actor=audit.SYSTEM,

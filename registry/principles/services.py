@@ -7,7 +7,6 @@ line with them, once, idempotently, and refuses to alter a published text.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -15,6 +14,8 @@ from pathlib import Path
 from registry import db
 from registry.audit import services as audit
 from registry.audit.tags import EventTag
+from registry.facts import services as public
+from registry.facts.kinds import VersionInForce, VersionPublished, VersionSuperseded
 from registry.principles.diff import compare
 from registry.principles.document import (
     Document,
@@ -124,12 +125,12 @@ def _check_published(source: VersionSource, row: dict, stored: dict[str, dict]) 
                 published=text["content_hash"], file=new_hash)
 
 
-async def sync(source_dir: Path, *, actor: audit.Actor,
-               on_in_force: Callable[[str], Awaitable[str | None]] | None = None) -> SyncReport:
+async def sync(source_dir: Path, *, actor: audit.Actor) -> SyncReport:
     """Bring the database in line with the version folders, or refuse and change nothing.
 
-    `on_in_force(version_id)` runs in the same transaction when a version comes into
-    force (accessions to the old one become superseded); what it returns is reported."""
+    A version published, in force or superseded is a public fact, recorded in the same
+    transaction; whoever follows it (accessions to an older version become superseded)
+    does so there too, and what they report is reported."""
     sources = load_all(source_dir)
     on_disk = {source.version_id for source in sources}
     now = datetime.now(UTC)
@@ -172,6 +173,7 @@ async def sync(source_dir: Path, *, actor: audit.Actor,
                 lines[source.version_id].append(f"{source.version_id}: superseded")
                 await audit.record(EventTag.principles_version_superseded, actor=actor,
                                    subject=f"principles:{source.version_id}")
+                await public.record(VersionSuperseded(version=source.version_id), now=now)
         for version_id, row in versions.items():
             if version_id not in on_disk:
                 await PrinciplesText.delete().where(PrinciplesText.version == row["id"])
@@ -181,17 +183,29 @@ async def sync(source_dir: Path, *, actor: audit.Actor,
             lines[source.version_id] += await _write_version(
                 source, versions.get(source.version_id), stored.get(source.version_id, {}), now,
                 actor=actor)
-            before = versions.get(source.version_id)
-            if (on_in_force and source.status == VersionStatus.in_force
-                    and (before is None or before["status"] != VersionStatus.in_force)
-                    and (said := await on_in_force(source.version_id))):
-                lines[source.version_id].append(f"{source.version_id}: {said}")
+            lines[source.version_id] += await _announce(
+                source, versions.get(source.version_id), now)
     changed = any(lines.values())
     return SyncReport(
         lines=[line for version_id, said in lines.items()
                for line in said or [f"{version_id}: unchanged"]],
         changed=changed,
     )
+
+
+async def _announce(source: VersionSource, before: dict | None, now: datetime) -> list[str]:
+    """The public facts of a version entering the published record or coming into force;
+    returns what their followers report."""
+    was = VersionStatus(before["status"]) if before else VersionStatus.draft
+    sha256 = source.record.document.content_hash()
+    said = []
+    if source.status in PUBLISHED and was == VersionStatus.draft:
+        said += await public.record(VersionPublished(
+            version=source.version_id, sha256=sha256, status=source.status.value), now=now)
+    if source.status == VersionStatus.in_force and was != VersionStatus.in_force:
+        said += await public.record(VersionInForce(version=source.version_id, sha256=sha256),
+                                    now=now)
+    return [f"{source.version_id}: {line}" for line in said]
 
 
 async def _write_version(

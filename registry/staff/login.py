@@ -13,13 +13,13 @@ from enum import StrEnum
 from registry import db, keys
 from registry.audit import services as audit
 from registry.audit.tags import EventTag
+from registry.keys.sealed import unseal
 from registry.keys.tokens import new_token, token_hash
 from registry.refusals import Invalid
 from registry.settings import Settings
 from registry.staff import passwords, totp
 from registry.staff.permissions import Permission, Role, parse_roles, permissions_of
 from registry.staff.services import (
-    decrypt_field,
     email_lookup,
     normalise_email,
     recovery_hash,
@@ -180,7 +180,7 @@ async def finish_login(pending_token: str, code: str, *, client: str | None,
                             step="code")
     member = await StaffMember.select().where(_MEMBER == pending["staff"]).first()
     assert member is not None
-    email = decrypt_field(member["email"], "staff_member.email")
+    email = unseal(StaffMember.email, member["email"])
     account = _account_bucket(email)
     buckets = [account] + ([client] if client else [])
     limits = [(account, settings.login_max_failures_per_account)] + (
@@ -191,7 +191,7 @@ async def finish_login(pending_token: str, code: str, *, client: str | None,
         raise await _refuse(reason, staff_id=member["id"], buckets=buckets,
                             settings=settings, now=now, step="code")
 
-    secret = decrypt_field(member["totp_secret"], "staff_member.totp_secret")
+    secret = unseal(StaffMember.totp_secret, member["totp_secret"])
     step = totp.accepted_step(secret, code, last_step=member["totp_last_step"])
     recovery = None
     if step is None and not code.strip().isdigit():
@@ -252,7 +252,7 @@ async def authenticate(token: str, *, settings: Settings) -> StaffPrincipal | No
     if now - session["last_seen_at"] > TOUCH_EVERY:
         await StaffSession.update({StaffSession.last_seen_at: now}).where(
             _SESSION == session["id"])
-    return StaffPrincipal(id=member["id"], name=decrypt_field(member["name"], "staff_member.name"),
+    return StaffPrincipal(id=member["id"], name=unseal(StaffMember.name, member["name"]),
                           roles=parse_roles(member["roles"]), session_id=session["id"])
 
 

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from registry import db, keys
 from registry.audit import services as audit
 from registry.audit.tags import EventTag
+from registry.keys.sealed import seal, unseal
 from registry.keys.tokens import new_token, token_hash
 from registry.mail import services as mail
 from registry.refusals import Conflict, Invalid, NotFound, untranslated
@@ -100,14 +101,6 @@ def recovery_hash(code: str) -> str:
     return keys.keyring().lookup_hash(cleaned, purpose="staff-recovery-code")
 
 
-def _encrypt(value: str, column: str) -> str:
-    return keys.keyring().cipher.encrypt(value, purpose=column)
-
-
-def decrypt_field(value: str, column: str) -> str:
-    return keys.keyring().cipher.decrypt(value, purpose=column)
-
-
 def enrolment_url(settings: Settings, token: str) -> str:
     return f"{settings.base_url}/staff/enrol/{token}"
 
@@ -117,7 +110,7 @@ async def _new_enrolment_link(staff_id: int, settings: Settings, now: datetime) 
     await EnrolmentLink.insert(EnrolmentLink(
         staff=staff_id,
         token_hash=hashed,
-        totp_secret=_encrypt(totp.new_secret(), "staff_enrolment_link.totp_secret"),
+        totp_secret=seal(EnrolmentLink.totp_secret, totp.new_secret()),
         created_at=now,
         expires_at=now + timedelta(hours=settings.enrolment_link_hours),
     ))
@@ -149,8 +142,8 @@ async def create_staff(
         with db.unique_violations_as_domain_error():
             rows = await StaffMember.insert(StaffMember(
                 email_lookup=email_lookup(email),
-                email=_encrypt(email, "staff_member.email"),
-                name=_encrypt(name, "staff_member.name"),
+                email=seal(StaffMember.email, email),
+                name=seal(StaffMember.name, name),
                 roles=store_roles(roles),
                 language=language,
                 status=StaffStatus.enrolling,
@@ -194,9 +187,9 @@ async def _valid_link(token: str, now: datetime) -> tuple[dict, dict]:
 
 async def open_enrolment(token: str) -> EnrolmentView:
     link, member = await _valid_link(token, _now())
-    email = decrypt_field(member["email"], "staff_member.email")
-    secret = decrypt_field(link["totp_secret"], "staff_enrolment_link.totp_secret")
-    return EnrolmentView(name=decrypt_field(member["name"], "staff_member.name"), email=email,
+    email = unseal(StaffMember.email, member["email"])
+    secret = unseal(EnrolmentLink.totp_secret, link["totp_secret"])
+    return EnrolmentView(name=unseal(StaffMember.name, member["name"]), email=email,
                          totp_secret=secret,
                          provisioning_uri=totp.provisioning_uri(secret, email))
 
@@ -209,13 +202,13 @@ async def complete_enrolment(
     link, member = await _valid_link(token, now)
     if password != password_again:
         raise Invalid(N_("The two passwords are not the same."))
-    name = decrypt_field(member["name"], "staff_member.name")
-    email = decrypt_field(member["email"], "staff_member.email")
+    name = unseal(StaffMember.name, member["name"])
+    email = unseal(StaffMember.email, member["email"])
     found = passwords.problems(password, min_length=settings.password_min_length,
                                personal=(name, *name.split(), email.split("@")[0]))
     if found:
         raise WeakPassword(found)
-    secret = decrypt_field(link["totp_secret"], "staff_enrolment_link.totp_secret")
+    secret = unseal(EnrolmentLink.totp_secret, link["totp_secret"])
     step = totp.accepted_step(secret, code, last_step=None)
     if step is None:
         raise Invalid(N_("The code from the authenticator app is not right. Check that "
@@ -231,7 +224,7 @@ async def complete_enrolment(
             raise EnrolmentRefused()
         await StaffMember.update({
             StaffMember.password_hash: password_hash,
-            StaffMember.totp_secret: _encrypt(secret, "staff_member.totp_secret"),
+            StaffMember.totp_secret: seal(StaffMember.totp_secret, secret),
             StaffMember.totp_last_step: step,
             StaffMember.status: StaffStatus.active,
             StaffMember.enrolled_at: now,
@@ -318,7 +311,7 @@ async def reset_staff(staff_id: int, *, actor: audit.Actor, settings: Settings) 
 async def list_staff() -> list[StaffListing]:
     rows = await StaffMember.select().order_by(_MEMBER)
     return [StaffListing(
-        id=row["id"], email=decrypt_field(row["email"], "staff_member.email"),
-        name=decrypt_field(row["name"], "staff_member.name"), roles=parse_roles(row["roles"]),
+        id=row["id"], email=unseal(StaffMember.email, row["email"]),
+        name=unseal(StaffMember.name, row["name"]), roles=parse_roles(row["roles"]),
         status=StaffStatus(row["status"]), created_at=row["created_at"],
         enrolled_at=row["enrolled_at"]) for row in rows]

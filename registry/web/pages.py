@@ -1,4 +1,4 @@
-"""Pages that belong to no single capability: the language switch."""
+"""Pages that belong to no single capability: the home page and the language switch."""
 
 from __future__ import annotations
 
@@ -8,12 +8,18 @@ from litestar import get
 from litestar.datastructures import Cookie
 from litestar.exceptions import NotFoundException
 from litestar.params import Parameter, QueryParameter
-from litestar.response import Redirect
+from litestar.response import Redirect, Template
 
+from registry.principles import services as principles
 from registry.web import i18n
 from registry.web.templating import local_path
 
 ONE_YEAR = 365 * 24 * 3600
+
+
+@get("/", include_in_schema=False)
+async def home() -> Template:
+    return Template("home.html", context={"in_force": await principles.version_in_force()})
 
 
 @get("/language/{code:str}", include_in_schema=False)

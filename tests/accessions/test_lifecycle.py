@@ -11,15 +11,25 @@ import pytest
 from joserfc import jws as independent_jws
 from joserfc.jwk import KeySet
 
+from registry import db
 from registry.accessions import lifecycle, review
+from registry.accessions.holders import LAPSE, REMINDER, WITHDRAWAL, subject_of
 from registry.accessions.services import TRANSITIONS, TransitionRefused
-from registry.accessions.tables import Accession, AccessionStatus, Signatory
+from registry.accessions.tables import Accession, AccessionStatus
 from registry.audit.services import SYSTEM
+from registry.deadlines import services as deadlines
 from registry.mail.services import build_message
 from registry.mail.tables import OutboxMessage
 from registry.refusals import Conflict
 from tests.accessions.test_review import applied
 from tests.accessions.test_submission import FORM
+from tests.factories import (
+    backdate_mark,
+    close_deadline,
+    move_deadline,
+    run_deadlines,
+    signatory_row,
+)
 from tests.staff.helpers import (
     csrf_token,
     events_after,
@@ -63,10 +73,6 @@ async def press(client, path: str, **fields: str):
     return await client.post(path, data={"_csrf_token": csrf_token(page.text), **fields})
 
 
-async def signatory_row(public_id: str) -> dict:
-    return await Signatory.select().where(Signatory.public_id == public_id).first()
-
-
 async def public_status(client, public_id: str) -> dict:
     response = await client.get(f"/api/v1/signatories/{public_id}")
     assert response.status_code == 200, response.text
@@ -81,11 +87,11 @@ async def test_reminder_a_month_before_then_one_click_gives_another_year(client,
     assert due.date() == (datetime.now(UTC) + timedelta(days=365)).date()
 
     # Not yet: more than a month before.
-    report = await lifecycle.run_deadlines(synced, now=due - timedelta(days=31))
+    report = await run_deadlines(synced, now=due - timedelta(days=31))
     assert report.reminded == 0
-    report = await lifecycle.run_deadlines(synced, now=due - timedelta(days=29))
+    report = await run_deadlines(synced, now=due - timedelta(days=29))
     assert report.reminded == 1
-    assert (await lifecycle.run_deadlines(synced, now=due - timedelta(days=28))).reminded == 0
+    assert (await run_deadlines(synced, now=due - timedelta(days=28))).reminded == 0
     reminder = (await mails())[-1]
     assert "re-affirm" in reminder["Subject"].lower()
     assert f"due for re-affirmation on {due.date().isoformat()}" in text(reminder)
@@ -105,16 +111,16 @@ async def test_reminder_a_month_before_then_one_click_gives_another_year(client,
     # The link is used once; the year that was due does not lapse.
     again = await press(client, await last_link("reaffirm"))
     assert again.status_code == 410
-    assert (await lifecycle.run_deadlines(synced, now=due + timedelta(days=60))).lapsed == 0
+    assert (await run_deadlines(synced, now=due + timedelta(days=60))).lapsed == 0
 
 
 async def test_not_reaffirmed_lapses_after_the_grace_period_and_can_come_back(client, synced):
     signatory = await accepted(client, synced)
     due = (await signatory_row(signatory))["reaffirm_due"]
     grace = timedelta(days=synced.reaffirm_grace_days)
-    assert (await lifecycle.run_deadlines(synced, now=due + grace - DAY)).lapsed == 0
+    assert (await run_deadlines(synced, now=due + grace - DAY)).lapsed == 0
     assert (await signatory_row(signatory))["status"] == "active"
-    report = await lifecycle.run_deadlines(synced, now=due + grace + DAY)
+    report = await run_deadlines(synced, now=due + grace + DAY)
     assert report.lapsed == 1
     assert (await public_status(client, signatory))["status"] == "lapsed"
     lapsed_mail = (await mails())[-1]
@@ -167,12 +173,12 @@ async def test_withdrawal_waits_out_the_cooling_off_and_can_be_cancelled(client,
     assert effective.date().isoformat() in pending_mail["Subject"]
 
     # Before the date nothing happens; the signatory cancels.
-    assert (await lifecycle.run_deadlines(synced, now=effective - DAY)).withdrawn == 0
+    assert (await run_deadlines(synced, now=effective - DAY)).withdrawn == 0
     cancelled = await press(client, await last_link("cancel-withdrawal"))
     assert cancelled.status_code == 200
     assert (await signatory_row(signatory))["withdrawal_effective_at"] is None
     assert (await public_status(client, signatory))["withdrawal_pending"] is False
-    assert (await lifecycle.run_deadlines(synced, now=effective + DAY)).withdrawn == 0
+    assert (await run_deadlines(synced, now=effective + DAY)).withdrawn == 0
     assert (await signatory_row(signatory))["status"] == "active"
     history = [h["event"] for h in (await public_status(client, signatory))["history"]]
     assert history == ["accepted", "withdrawal_requested", "withdrawal_cancelled"]
@@ -193,7 +199,7 @@ async def test_withdrawal_takes_effect_after_the_cooling_off(client, synced):
     replay = await client.post("/api/v1/accessions/withdraw", json={"token": token})
     assert replay.status_code == 410 and "already used" in replay.json()["detail"]
 
-    report = await lifecycle.run_deadlines(
+    report = await run_deadlines(
         synced, now=datetime.combine(effective, datetime.min.time(), tzinfo=UTC) + DAY)
     assert report.withdrawn == 1
     shown = await public_status(client, signatory)
@@ -225,7 +231,7 @@ async def test_persecuted_pauses_deadlines_and_holds_a_withdrawal_for_the_panel(
 
     # No reminder, no lapse, even long after the year.
     due = row["reaffirm_due"]
-    report = await lifecycle.run_deadlines(synced, now=due + timedelta(days=400))
+    report = await run_deadlines(synced, now=due + timedelta(days=400))
     assert report.reminded == report.lapsed == 0
     assert (await signatory_row(signatory))["status"] == "active"
 
@@ -235,7 +241,7 @@ async def test_persecuted_pauses_deadlines_and_holds_a_withdrawal_for_the_panel(
     await client.post("/api/v1/accessions/withdraw", json={
         "token": (await last_link("withdraw")).rsplit("/", 1)[1]})
     later = datetime.now(UTC) + timedelta(days=30)
-    assert (await lifecycle.run_deadlines(synced, now=later)).withdrawn == 0
+    assert (await run_deadlines(synced, now=later)).withdrawn == 0
     assert (await signatory_row(signatory))["status"] == "active"
     assert all("persecut" not in text(m).lower() for m in await mails())
 
@@ -246,8 +252,8 @@ async def test_persecuted_pauses_deadlines_and_holds_a_withdrawal_for_the_panel(
     # The cooling-off (14 days) is not over yet in real time: the panel is told so.
     early = run_cli("accessions", "complete-withdrawal", signatory, "--decision", "P-2026/7")
     assert early.code != 0 and "cooling-off period is not over" in early.output
-    await Signatory.update({Signatory.withdrawal_effective_at: datetime.now(UTC) - DAY}).where(
-        Signatory.public_id == signatory)
+    await move_deadline(signatory, WITHDRAWAL, due_at=datetime.now(UTC) - DAY,
+                        paused_since=(await signatory_row(signatory))["persecuted_since"])
     before = await last_event_id()
     done = run_cli("accessions", "complete-withdrawal", signatory, "--decision", "P-2026/7")
     assert done.code == 0, done.output
@@ -260,13 +266,20 @@ async def test_lifting_the_mark_moves_paused_deadlines_on(client, synced):
     signatory = await accepted(client, synced)
     await lifecycle.mark_persecuted(signatory, True, actor=SYSTEM, settings=synced)
     now = datetime.now(UTC)
-    # As if accepted 200 days ago and marked 100 days ago; a withdrawal confirmed 10 days
-    # ago, during the mark.
-    await Signatory.update({
-        Signatory.persecuted_since: now - timedelta(days=100),
-        Signatory.reaffirm_due: now + timedelta(days=165),
-        Signatory.withdrawal_effective_at: now + timedelta(days=4),
-        Signatory.reminded_at: now}).where(Signatory.public_id == signatory)
+    # As if accepted 200 days ago and marked 100 days ago, reminded of this year already;
+    # a withdrawal confirmed 10 days ago, during the mark.
+    await backdate_mark(signatory, now - timedelta(days=100))
+    year_ends = now + timedelta(days=165)
+    await move_deadline(signatory, LAPSE, due_at=year_ends + timedelta(days=30),
+                        stated_at=year_ends, paused_since=now - timedelta(days=100))
+    await move_deadline(signatory, REMINDER, due_at=year_ends - timedelta(days=30),
+                        stated_at=year_ends, paused_since=now - timedelta(days=100))
+    await close_deadline(signatory, REMINDER, at=now)
+    assert (await signatory_row(signatory))["reminded_at"] is not None
+    async with db.write_transaction():
+        await deadlines.schedule(subject_of(signatory), WITHDRAWAL, now + timedelta(days=4),
+                                 now=now - timedelta(days=10),
+                                 paused_since=now - timedelta(days=10))
     await lifecycle.mark_persecuted(signatory, False, actor=SYSTEM, settings=synced)
     row = await signatory_row(signatory)
     assert row["persecuted_since"] is None and row["reminded_at"] is None
@@ -340,8 +353,8 @@ async def test_a_new_version_supersedes_and_invites_to_accede_again(
 
     # The other stays valid for the grace period, then lapses with an invitation.
     grace = (await signatory_row(staying))["grace_until"]
-    assert (await lifecycle.run_deadlines(synced, now=grace - DAY)).lapsed == 0
-    assert (await lifecycle.run_deadlines(synced, now=grace + DAY)).lapsed == 1
+    assert (await run_deadlines(synced, now=grace - DAY)).lapsed == 0
+    assert (await run_deadlines(synced, now=grace + DAY)).lapsed == 1
     assert (await public_status(client, staying))["status"] == "lapsed"
     assert "/accede/renew/" in text((await mails("hc@example.org"))[-1])
     assert (await signatory_row(renewing))["status"] == "active"  # untouched by the pass
@@ -367,7 +380,7 @@ async def test_the_panel_suspends_reinstates_and_revokes(client, synced):
     assert f"suspended until {until}" in text((await mails())[-1])
 
     # The suspension ends by itself on its date.
-    report = await lifecycle.run_deadlines(synced, now=datetime.now(UTC) + timedelta(days=61))
+    report = await run_deadlines(synced, now=datetime.now(UTC) + timedelta(days=61))
     assert report.reinstated == 1
     assert (await public_status(client, signatory))["status"] == "active"
 
@@ -467,7 +480,7 @@ async def test_a_lapsed_signatory_is_invited_to_a_new_version(client, synced, pr
                                                               run_cli):
     signatory = await accepted(client, synced)
     due = (await signatory_row(signatory))["reaffirm_due"]
-    await lifecycle.run_deadlines(synced, now=due + timedelta(days=31))
+    await run_deadlines(synced, now=due + timedelta(days=31))
     assert (await signatory_row(signatory))["status"] == "lapsed"
     add_version(principles_copy)
     assert run_cli("principles", "sync", principles_dir=principles_copy).code == 0
@@ -478,16 +491,16 @@ async def test_a_lapsed_signatory_is_invited_to_a_new_version(client, synced, pr
     assert form.status_code == 200
     # A second pass does not invite again.
     count = len(await mails())
-    await lifecycle.run_deadlines(synced)
+    await run_deadlines(synced)
     assert len(await mails()) == count
 
 
 async def test_two_reaffirm_links_give_one_year(client, synced):
     signatory = await accepted(client, synced)
     due = (await signatory_row(signatory))["reaffirm_due"]
-    await lifecycle.run_deadlines(synced, now=due - timedelta(days=29))
+    await run_deadlines(synced, now=due - timedelta(days=29))
     reminder = await last_link("reaffirm")
-    await lifecycle.run_deadlines(synced, now=due + timedelta(days=31))  # lapses
+    await run_deadlines(synced, now=due + timedelta(days=31))  # lapses
     lapse_link = await last_link("reaffirm")
     assert lapse_link != reminder
     assert (await press(client, lapse_link)).status_code == 200
@@ -500,12 +513,12 @@ async def test_a_suspension_over_the_anniversary_leaves_a_month_to_reaffirm(clie
     signatory = await accepted(client, synced)
     await lifecycle.suspend(signatory, until=datetime.now(UTC) + timedelta(days=500),
                             decision="P-11", actor=SYSTEM, settings=synced)
-    await Signatory.update({Signatory.reaffirm_due: datetime.now(UTC) - timedelta(days=40)}
-                           ).where(Signatory.public_id == signatory)
+    ended = datetime.now(UTC) - timedelta(days=40)
+    await move_deadline(signatory, LAPSE, due_at=ended + timedelta(days=30), stated_at=ended)
     await lifecycle.reinstate(signatory, decision="P-12", actor=SYSTEM, settings=synced)
     row = await signatory_row(signatory)
     assert row["status"] == "active" and row["reaffirm_due"] > datetime.now(UTC)
-    report = await lifecycle.run_deadlines(synced)
+    report = await run_deadlines(synced)
     assert report.lapsed == 0 and report.reminded == 1
 
 

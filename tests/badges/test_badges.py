@@ -23,13 +23,13 @@ from PIL import Image
 
 from registry import keys
 from registry.accessions import lifecycle
-from registry.accessions.tables import Signatory
 from registry.audit.services import SYSTEM
 from registry.badges import credentials
 from registry.badges import services as badge_services
 from registry.badges.tables import Badge, CredentialIssue
 from tests.accessions.test_lifecycle import accepted, last_link, press
 from tests.accessions.test_submission import FORM
+from tests.factories import run_deadlines, signatory_row
 from tests.staff.helpers import csrf_token
 
 
@@ -323,7 +323,7 @@ async def test_revocation_and_withdrawal_set_the_revocation_bit(client, synced):
     await press(client, await last_link("withdraw", to="hc@example.org"))
     badge = await badge_of(client, leaving)
     assert (await verdict(client, credential=badge["credential"]))["valid"] is True  # pending
-    await lifecycle.run_deadlines(synced, now=datetime.now(UTC) + timedelta(days=15))
+    await run_deadlines(synced, now=datetime.now(UTC) + timedelta(days=15))
     result = await verdict(client, credential=badge["credential"])
     assert failed(result)["revocation"] == "Revoked: the status list says so."
     assert "WITHDRAWN" in (await client.get(f"/badges/{badge['badge_id']}.svg")).text
@@ -332,8 +332,8 @@ async def test_revocation_and_withdrawal_set_the_revocation_bit(client, synced):
 async def test_reaffirmation_renews_and_a_lapse_suspends(client, synced):
     signatory = await accepted(client, synced)
     before = await badge_of(client, signatory)
-    due = (await Signatory.select(Signatory.reaffirm_due).first())["reaffirm_due"]
-    await lifecycle.run_deadlines(synced, now=due - timedelta(days=29))  # the reminder
+    due = (await signatory_row(signatory))["reaffirm_due"]
+    await run_deadlines(synced, now=due - timedelta(days=29))  # the reminder
     await press(client, await last_link("reaffirm"))
     renewed = await badge_of(client, signatory)
     assert renewed["credential"] != before["credential"]
@@ -341,8 +341,8 @@ async def test_reaffirmation_renews_and_a_lapse_suspends(client, synced):
         before["valid_until"]) == timedelta(days=365)  # one more year
     assert (await verdict(client, credential=renewed["credential"]))["valid"] is True
 
-    due = (await Signatory.select(Signatory.reaffirm_due).first())["reaffirm_due"]
-    await lifecycle.run_deadlines(synced, now=due + timedelta(days=31))
+    due = (await signatory_row(signatory))["reaffirm_due"]
+    await run_deadlines(synced, now=due + timedelta(days=31))
     result = await verdict(client, credential=renewed["credential"])
     assert failed(result)["suspension"] == "Suspended: the status list says so."
     assert "is lapsed now" in failed(result)["status"]
@@ -458,13 +458,13 @@ async def test_badges_of_superseded_and_persecuted_signatories_stay_valid(
 
     add_version(principles_copy)
     assert run_cli("principles", "sync", principles_dir=principles_copy).code == 0
-    row = await Signatory.select().where(Signatory.public_id == superseded).first()
+    row = await signatory_row(superseded)
     badge = await badge_of(client, superseded)
     assert datetime.fromisoformat(badge["valid_until"]) >= row["grace_until"]
 
     # Long after the year, the persecuted signatory's badge is renewed by the daily pass.
     later = datetime.now(UTC) + timedelta(days=420)
-    report = await lifecycle.run_deadlines(synced, now=later)
+    report = await run_deadlines(synced, now=later)
     assert report.renewed == 1
     renewed = await badge_of(client, persecuted)
     assert datetime.fromisoformat(renewed["valid_until"]) > later + timedelta(days=30)

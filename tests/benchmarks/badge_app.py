@@ -17,6 +17,6 @@ async def bare() -> str:
 
 
 def create_benchmark_app() -> Litestar:
-    app = create_app(Settings(), send_mail=True)  # exactly what `registry serve` runs
+    app = create_app(Settings(), run_scheduler=True)  # exactly what `registry serve` runs
     app.register(bare)
     return app

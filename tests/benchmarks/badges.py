@@ -30,11 +30,14 @@ from pathlib import Path
 
 import httpx
 
-from registry import db, keys, runtime
+from registry import db, runtime
+from registry.accessions.holders import LAPSE, persecution_mark, subject_of
 from registry.accessions.tables import Signatory
 from registry.audit.services import SYSTEM
 from registry.badges import services as badges
 from registry.badges.tables import Badge
+from registry.deadlines import services as deadlines
+from registry.keys.sealed import seal
 from registry.principles import services as principles
 from registry.settings import Settings
 
@@ -43,7 +46,6 @@ async def seed(settings: Settings, count: int) -> list[str]:
     runtime.configure(settings)
     await db.migrate()
     await principles.sync(settings.principles_dir, actor=SYSTEM)
-    cipher = keys.keyring().cipher
     now = datetime.now(UTC)
     for n in range(count):
         name = f"Human Rights Centre {n}"
@@ -51,9 +53,12 @@ async def seed(settings: Settings, count: int) -> list[str]:
             rows = await Signatory.insert(Signatory(
                 public_id=f"bench{n:06d}", kind="organisation", listing="public",
                 status="active", version_id="1.0",
-                name=cipher.encrypt(name, purpose="signatory.name"), register_name=name,
-                search_key=name.lower(), acceded_at=now, created_at=now,
-                reaffirm_due=now + timedelta(days=365)))
+                name=seal(Signatory.name, name), register_name=name,
+                persecution=persecution_mark(None), search_key=name.lower(),
+                acceded_at=now, created_at=now))
+            await deadlines.schedule(subject_of(f"bench{n:06d}"), LAPSE,
+                                     now + timedelta(days=395), now=now,
+                                     stated_at=now + timedelta(days=365))
             await badges.refresh(rows[0]["id"], settings=settings, now=now)
     return [row["badge_id"] for row in await Badge.select(Badge.badge_id)]
 

@@ -172,7 +172,7 @@ async def test_the_sender_inside_the_service_delivers_in_the_background(settings
 
     quick = make_settings(settings.data_dir, settings.database_url, outbox_poll_seconds=0.1)
     message_id = await queue_enrolment(quick)
-    async with AsyncTestClient(app=create_app(quick, send_mail=True)):
+    async with AsyncTestClient(app=create_app(quick, run_scheduler=True)):
         for _ in range(100):
             if (await status_of(message_id))["status"] == "sent":
                 break

@@ -1,0 +1,1 @@
+"""Named change counters kept in the database: what processes share about changes."""

@@ -1,0 +1,29 @@
+"""`registry outbox`: the mail outbox from the command line."""
+
+from __future__ import annotations
+
+import click
+
+from registry import commands
+from registry.mail import services as mail_services
+from registry.mail.transport import transport_for
+
+
+@click.group()
+def outbox() -> None:
+    """The mail outbox."""
+
+
+@outbox.command(name="send")
+def outbox_send() -> None:
+    """Deliver every message that is due, once, then exit."""
+    settings = commands.settings()
+
+    async def work() -> tuple[mail_services.DeliveryReport, int]:
+        transport = transport_for(settings.smtp_url, settings.outbox_dir)
+        report = await mail_services.deliver_due(transport, settings=settings)
+        return report, await mail_services.pending_count()
+
+    report, pending = commands.run(settings, work)
+    click.echo(f"{len(report.sent)} sent, {len(report.retrying)} to retry later, "
+               f"{len(report.failed)} given up; {pending} pending.")
