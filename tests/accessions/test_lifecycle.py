@@ -13,7 +13,7 @@ from joserfc.jwk import KeySet
 
 from registry import db
 from registry.accessions import lifecycle, review
-from registry.accessions.holders import LAPSE, REMINDER, WITHDRAWAL, subject_of
+from registry.accessions.holders import LAPSE, REMINDER, SUPERSESSION, WITHDRAWAL, subject_of
 from registry.accessions.services import TRANSITIONS, TransitionRefused
 from registry.accessions.tables import Accession, AccessionStatus
 from registry.audit.services import SYSTEM
@@ -535,3 +535,27 @@ async def test_control_characters_in_addresses_are_refused(client, synced):
         response = await client.get(path)
         assert response.status_code == 400, path
         assert "control character" in response.text
+
+
+async def test_a_persecuted_signatorys_supersession_grace_pauses_and_resumes(
+        client, synced, principles_copy, run_cli):
+    signatory = await accepted(client, synced)
+    await lifecycle.mark_persecuted(signatory, True, actor=SYSTEM, settings=synced)
+    add_version(principles_copy)
+    assert run_cli("principles", "sync", principles_dir=principles_copy).code == 0
+    row = await signatory_row(signatory)
+    assert row["status"] == "superseded"
+    running = await deadlines.open_for(subject_of(signatory))
+    assert set(running) == {SUPERSESSION} and running[SUPERSESSION].paused_since is not None
+    # Long after the grace period: nothing happens while the mark holds.
+    report = await run_deadlines(synced, now=row["grace_until"] + timedelta(days=400))
+    assert report.lapsed == 0 and (await signatory_row(signatory))["status"] == "superseded"
+    # Marked 100 days ago: lifting the mark gives the grace period those days back.
+    now = datetime.now(UTC)
+    await move_deadline(signatory, SUPERSESSION, due_at=now + timedelta(days=20),
+                        paused_since=now - timedelta(days=100))
+    await lifecycle.mark_persecuted(signatory, False, actor=SYSTEM, settings=synced)
+    grace = (await signatory_row(signatory))["grace_until"]
+    assert abs(grace - (now + timedelta(days=120))) < timedelta(minutes=1)
+    assert (await run_deadlines(synced, now=grace - DAY)).lapsed == 0
+    assert (await run_deadlines(synced, now=grace + DAY)).lapsed == 1

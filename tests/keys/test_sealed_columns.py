@@ -1,0 +1,114 @@
+"""What a seized database shows: every column that a table declares sealed, found from the
+tables themselves, holds only ciphertexts after the registry has really been used, the
+persecuted mark and the pause of a persecuted signatory's deadlines included."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from joserfc import jws as independent_jws
+from joserfc.jwk import ECKey
+
+from registry import db
+from registry.accessions import lifecycle, review
+from registry.accessions.tables import Signatory
+from registry.audit.services import SYSTEM
+from registry.audit.tables import AuditEvent
+from registry.keys.sealed import purpose, sealed_columns
+from registry.mail import services as mail
+from registry.mail.transport import SmtpTransport
+from registry.staff import services as staff
+from registry.staff.permissions import Role
+from tests.accessions.test_lifecycle import accepted, last_link, press
+from tests.accessions.test_review import applied
+from tests.accessions.test_submission import FORM
+from tests.staff.helpers import make_member
+
+# Words that the use below puts into sealed columns, and must appear nowhere raw.
+SECRETS = ["Secretname", "hidden.person@example.org", "Hanna Hiddenname", "Prove it please",
+           "We are independent", "Too close to the ministry", FORM["contact_email"],
+           FORM["representative_name"], "Marked Org", "marked@example.org", "Quiet Org"]
+
+
+async def test_every_sealed_column_is_unreadable_in_the_raw_rows(client, synced, smtp_server):
+    # Staff: an enrolled member and a pending enrolment (e-mail, name, TOTP secrets).
+    await make_member(synced, name="Uladzimir Secretname")
+    await staff.create_staff("hidden.person@example.org", "Hanna Hiddenname",
+                             frozenset({Role.panel_member}), actor=SYSTEM, settings=synced,
+                             send_mail=True)
+    # Accessions: accepted (a receipt, an own signature is optional), a question and its
+    # answer, a rejection with its reason, an unlisted signatory.
+    asked = await applied(client, public_name="Asked Org", legal_name="Asked Org",
+                          contact_email="asked@example.org")
+    await review.ask(asked, "Prove it please", actor=SYSTEM, settings=synced)
+    await press(client, await last_link("answer", to="asked@example.org"),
+                answer="We are independent")
+    await review.reject(asked, "Too close to the ministry", actor=SYSTEM, settings=synced)
+    await signed_by_own_key(client)
+    await accepted(client, synced)
+    await accepted(client, synced, public_name="Quiet Org", legal_name="Quiet Org",
+                   contact_email="quiet@example.org", listing="unlisted")
+    # The persecuted mark, with a withdrawal paused under it.
+    marked = await accepted(client, synced, public_name="Marked Org", legal_name="Marked Org",
+                            contact_email="marked@example.org")
+    await lifecycle.mark_persecuted(marked, True, actor=SYSTEM, settings=synced)
+    await client.post("/api/v1/accessions/withdrawal", json={"contact_email": "marked@example.org"})
+    await press(client, await last_link("withdraw", to="marked@example.org"))
+    # Mail that could not be delivered keeps the server's words (they may name the address).
+    await mail.deliver_due(SmtpTransport(smtp_server(start=False).url()), settings=synced)
+
+    columns = sealed_columns(db.all_tables())
+    assert {purpose(c) for c in columns} >= {
+        "staff_member.email", "staff_member.name", "staff_member.totp_secret",
+        "staff_enrolment_link.totp_secret", "mail_outbox.recipient", "mail_outbox.body_text",
+        "mail_outbox.last_error", "accession.application", "accession.statement",
+        "accession.receipt", "accession.decision_reason", "accession_message.body",
+        "signatory.name", "signatory.persecution", "deadline.paused",
+        "audit_event.sealed_record"}
+    dump = []
+    for column in columns:
+        table, name = column._meta.table, column._meta.db_column_name
+        values = [row["v"] for row in await table.raw(
+            f"SELECT {name} AS v FROM {table._meta.tablename} "  # noqa: S608 - our names
+            f"WHERE {name} IS NOT NULL")]
+        assert values, f"{purpose(column)} was never written: the use above must reach it"
+        assert all(value.startswith("enc1:") for value in values), purpose(column)
+        dump += values
+    everything = json.dumps(dump)
+    for secret in SECRETS:
+        assert secret not in everything, secret
+
+    # The mark: one length whether set or not, and no trace of it in the audit trail.
+    marks = [row["persecution"] for row in await Signatory.raw("SELECT persecution FROM signatory")]
+    assert len({len(mark) for mark in marks}) == 1 and len(marks) == 3
+    events = json.dumps(await AuditEvent.raw(
+        "SELECT tag, subject, details FROM audit_event"), default=str)
+    assert "persecution" not in events and f"signatory:{marked}" in events
+    sealed = await AuditEvent.select(AuditEvent.subject).where(
+        AuditEvent.tag == "audit:event:sealed")
+    assert sealed and all(row["subject"] is None for row in sealed)
+    # Staff still read it.
+    opened = await review_audit()
+    assert any(e["tag"] == "accession:persecution:marked" and e["subject"] ==
+               f"signatory:{marked}" for e in opened)
+
+
+async def signed_by_own_key(client) -> None:
+    """An application signed with the applicant's own key (the signature is kept sealed)."""
+    key = ECKey.generate_key("P-256")
+    form = {**FORM, "contact_email": "own.key@example.org",
+            "date": datetime.now(UTC).date().isoformat()}
+    preview = (await client.post("/api/v1/accessions/statement", json=form)).json()
+    head, _, signature = independent_jws.serialize_compact(
+        {"alg": "ES256"}, preview["canonical"].encode(), key).split(".")
+    response = await client.post("/api/v1/accessions", json={
+        **form, "applicant_jwk": key.as_dict(private=False),
+        "applicant_signature": f"{head}..{signature}"})
+    assert response.status_code == 201, response.text
+
+
+async def review_audit() -> list[dict]:
+    from registry.audit import services as audit
+
+    return await audit.list_events(audit.EventFilter(tag_prefix="accession:persecution"))
