@@ -8,14 +8,24 @@ configuration read that list, so adding a capability is one line there.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import click
 
-from registry.deadlines.scheduler import Job
 from registry.settings import Settings
+
+
+@dataclass(frozen=True)
+class Job:
+    """A periodic job that `serve`'s scheduler runs every `every` (registry/deadlines/
+    scheduler.py): `await run(settings, now)`."""
+
+    name: str  # "accessions:purge"
+    every: timedelta
+    run: Callable[[Settings, datetime], Awaitable[object]]
 
 
 def _no_jobs(settings: Settings) -> list[Job]:

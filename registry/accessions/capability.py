@@ -5,8 +5,7 @@ from registry.accessions.cli import accessions, purge_command
 from registry.accessions.controllers import AccedePages, AccessionApi
 from registry.accessions.register_controllers import RegisterPages, SignatoryApi
 from registry.accessions.staff_controllers import AccessionReviewPages, SignatoryPages
-from registry.capability import Capability
-from registry.deadlines.scheduler import Job
+from registry.capability import Capability, Job
 
 CAPABILITY = Capability(
     name="accessions",

@@ -10,8 +10,7 @@ from registry.badges.controllers import (
     retired_keys,
     status_list,
 )
-from registry.capability import Capability
-from registry.deadlines.scheduler import Job
+from registry.capability import Capability, Job
 from registry.facts import services as facts
 from registry.facts.kinds import AccessionFact
 from registry.settings import Settings

@@ -1,10 +1,9 @@
 import logging
 from datetime import datetime, timedelta
 
-from registry.capability import Capability
+from registry.capability import Capability, Job
 from registry.deadlines import services as deadlines
 from registry.deadlines.cli import deadlines_group
-from registry.deadlines.scheduler import Job
 from registry.settings import Settings
 
 log = logging.getLogger("registry.deadlines")

@@ -11,23 +11,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from registry import db
+from registry.capability import Job
 from registry.deadlines.tables import ScheduledJob
 from registry.settings import Settings
 
 log = logging.getLogger("registry.scheduler")
 TICK = 1.0  # seconds between looks at the job table's clock
-
-
-@dataclass(frozen=True)
-class Job:
-    name: str  # "accessions:purge"
-    every: timedelta
-    run: Callable[[Settings, datetime], Awaitable[object]]
 
 
 def _now() -> datetime:

@@ -1,8 +1,7 @@
 import logging
 from datetime import datetime, timedelta
 
-from registry.capability import Capability
-from registry.deadlines.scheduler import Job
+from registry.capability import Capability, Job
 from registry.mail import services
 from registry.mail.cli import outbox
 from registry.mail.transport import transport_for

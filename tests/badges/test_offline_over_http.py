@@ -7,10 +7,12 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
 
+from registry.changes.counters import POLL_SECONDS
 from tests.accessions.test_submission import FORM
 from tests.conftest import empty_database_in_a_thread
 from tests.serving.server import free_port, running_registry
@@ -53,6 +55,8 @@ def test_registry_verify_fetches_keys_and_lists_from_the_issuer(tmp_path, data_d
         assert also.returncode == 1 and "not a credential" in also.stdout  # stdin was empty
 
         cli("accessions", "suspend", signatory, "--until", "2099-01-01", "--decision", "P-1")
+        # Another process's change: heard at once on PostgreSQL, within the poll on SQLite.
+        time.sleep(POLL_SECONDS + 0.2)
         bad = cli("verify", credential, check=False)
         assert bad.returncode == 1
         assert "FAIL suspension: Suspended: the status list says so." in bad.stdout

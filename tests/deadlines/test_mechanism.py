@@ -100,6 +100,7 @@ async def test_whether_a_deadline_is_paused_is_sealed(settings):
 
 
 async def test_a_periodic_job_runs_once_a_period_however_many_schedulers(settings):
+    from registry.capability import Job
     from registry.deadlines import scheduler
 
     runs: list[datetime] = []
@@ -107,7 +108,7 @@ async def test_a_periodic_job_runs_once_a_period_however_many_schedulers(setting
     async def job(settings_, now: datetime) -> None:
         runs.append(now)
 
-    daily = scheduler.Job(f"test:{secrets.token_hex(4)}", DAY, job)
+    daily = Job(f"test:{secrets.token_hex(4)}", DAY, job)
     now = datetime.now(UTC)
     ran = await asyncio.gather(*(scheduler.run_once([daily], settings, now) for _ in range(4)))
     assert sum(len(names) for names in ran) == 1 and len(runs) == 1
