@@ -43,7 +43,7 @@ from registry.accessions.holders import (
     schedule,
     schedule_year,
 )
-from registry.accessions.review import projection, shown_publicly
+from registry.accessions.projection import in_public_facts, projection
 from registry.accessions.schemas import (
     AccessionForm,
     Listing,
@@ -176,9 +176,10 @@ async def reaffirm(token: str, *, settings: Settings) -> Holder:
         await AccessionLink.update({AccessionLink.expires_at: now}).where(  # one year per click
             (AccessionLink.accession == h.accession["id"])
             & (AccessionLink.purpose == LinkPurpose.reaffirm) & AccessionLink.used_at.is_null())
-        ends = h.year_ends
-        # Re-affirmed in time, the year runs on from the old date; after a lapse, from today.
-        ends = ends + YEAR if h.status == S.active and ends and ends + YEAR > now else now + YEAR
+        ends = await last_year_end(h, now) if h.status == S.active else None
+        # Re-affirmed in time, the year runs on from the old date (and a pause it is in
+        # still counts for the signatory); after a lapse, from today.
+        ends = ends + YEAR if ends and ends + YEAR > now else now + YEAR
         await schedule_year(h, ends, now=now, settings=settings)
         if h.status == S.lapsed:
             await _move(h, S.active, facts.AccessionReaffirmed, now=now, actor=audit.ANONYMOUS,
@@ -326,6 +327,15 @@ async def on_version_in_force(fact: facts.VersionInForce, now: datetime) -> str 
     return f"{count} accession(s) to older versions superseded" if count else None
 
 
+async def supersede_if_older(public_id: str, *, settings: Settings, now: datetime) -> bool:
+    """A signatory accepted to a version that is no longer in force (it applied before a
+    newer one came into force) is superseded at once, inside the caller's transaction."""
+    in_force = await principles.version_in_force()
+    if in_force is None:
+        return False
+    return await _supersede_one(public_id, in_force.version_id, settings, now)
+
+
 async def reaccession_form(token: str) -> tuple[Holder, principles.VersionInfo]:
     """What the invitation link shows: the signatory and the version to accede to."""
     return await _reaccession(await usable_link(token, LinkPurpose.reaccede, _now()))
@@ -385,12 +395,13 @@ async def reaccede(token: str, answers: ReaccessionAnswers, *,
                                         "public_id": public_id})
         await deadlines.cancel(h.subject, [SUPERSESSION], now=now)
         await schedule_year(renewed, now + YEAR, now=now, settings=settings)
-        shown = projection(application, Listing(h.signatory["listing"]))
+        listing = Listing(h.signatory["listing"])
         await _move(renewed, S.active, facts.AccessionReacceded, now=now,
                     actor=audit.ANONYMOUS, tag=EventTag.accession_version_reacceded,
                     details={"version": in_force.version_id, "accession": public_id},
-                    fact_details={"register": shown_publicly(shown)},
-                    version_id=in_force.version_id, acceded_at=now, **shown)
+                    fact_details={"register": in_public_facts(application, listing)},
+                    version_id=in_force.version_id, acceded_at=now,
+                    **projection(application, listing))
         await _notify(replace(h, application=application), "reacceded",
                       due=_day(now + YEAR), version=in_force.version_id)
     return Confirmed(public_id=public_id, receipt=receipt, receipt_token=receipt_token)
@@ -548,10 +559,6 @@ async def mark_persecuted(public_id: str, persecuted: bool, *, actor: audit.Acto
         await audit.record(EventTag.accession_persecution_unmarked, actor=actor,
                            subject=f"signatory:{public_id}",
                            details={"paused_days": (now - since).days if since else None})
-
-
-async def persecuted_since(public_id: str) -> datetime | None:
-    return (await holder(public_id)).persecuted_since
 
 
 # --- What falls due --------------------------------------------------------------------

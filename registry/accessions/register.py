@@ -9,11 +9,11 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from registry.accessions import names
-from registry.accessions.holders import WITHDRAWAL, subject_of
+from registry.accessions.holders import SUSPENSION_END, WITHDRAWAL, subject_of
 from registry.accessions.schemas import Listing
 from registry.accessions.tables import Signatory
 from registry.deadlines import services as deadlines
@@ -39,6 +39,8 @@ EVENT_WORDS = {
     "revoked": N_("revoked"), "reinstated": N_("reinstated"),
 }
 _ID = Signatory._meta.primary_key
+# The deadlines the register shows: a pending withdrawal, and when a suspension ends.
+SHOWN_DEADLINES = (WITHDRAWAL, SUSPENSION_END)
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class Entry:
     website: str | None = None
     declarations: dict[str, Any] | None = None
     withdrawal_pending: bool = False
+    suspended_until: date | None = None  # as the panel decided it, and its fact says
     history: list[Event] | None = None
 
 
@@ -73,7 +76,8 @@ class Page:
     next_cursor: str | None
 
 
-def _entry(row: dict, withdrawal_pending: bool, history: list[Event] | None = None) -> Entry:
+def _entry(row: dict, deadlines_: dict[str, deadlines.Due],
+           history: list[Event] | None = None) -> Entry:
     public = row["listing"] == Listing.public
     return Entry(
         id=row["public_id"], name=row["register_name"], listing=row["listing"],
@@ -83,7 +87,9 @@ def _entry(row: dict, withdrawal_pending: bool, history: list[Event] | None = No
         city=row["register_city"], website=row["register_website"],
         declarations=json.loads(row["register_declarations"])
         if row["register_declarations"] else None,
-        withdrawal_pending=withdrawal_pending and row["status"] != "withdrawn",
+        withdrawal_pending=WITHDRAWAL in deadlines_ and row["status"] != "withdrawn",
+        suspended_until=deadlines_[SUSPENSION_END].due_at.date()
+        if SUSPENSION_END in deadlines_ and row["status"] == "suspended" else None,
         history=history)
 
 
@@ -131,9 +137,9 @@ async def search(*, text: str = "", kind: str | None = None, status: str | None 
     rows = await query.order_by(Signatory.search_key, _ID).limit(limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
-    pending = await deadlines.subjects_with_open(
-        WITHDRAWAL, [subject_of(row["public_id"]) for row in rows])
-    return Page([_entry(r, subject_of(r["public_id"]) in pending) for r in rows],
+    shown = await deadlines.open_of_kinds(
+        list(SHOWN_DEADLINES), [subject_of(row["public_id"]) for row in rows])
+    return Page([_entry(r, shown.get(subject_of(r["public_id"]), {})) for r in rows],
                 _cursor(rows[-1]) if more and rows else None)
 
 
@@ -145,7 +151,7 @@ async def find(public_id: str) -> Entry | None:
     if row is None:
         return None
     subject = subject_of(row["public_id"])
-    return _entry(row, WITHDRAWAL in await deadlines.open_for(subject),
+    return _entry(row, await deadlines.open_for(subject),
                   await history(Party(row["id"], row["public_id"], True, row["register_name"])))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from litestar import Controller, get
@@ -43,6 +43,7 @@ class SignatoryOut(BaseModel):
     website: str | None = None
     declarations: dict[str, Any] | None = None
     withdrawal_pending: bool = False
+    suspended_until: date | None = None
     history: list[EventOut] | None = None
     url: str
 

@@ -12,8 +12,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from registry import db
-from registry.accessions import names, notices
+from registry.accessions import lifecycle, names, notices
 from registry.accessions.holders import holder, persecution_mark, schedule_year
+from registry.accessions.projection import in_public_facts, projection
 from registry.accessions.schemas import Listing
 from registry.accessions.services import (
     YEAR,
@@ -160,39 +161,6 @@ async def find(public_id: str) -> ReviewItem:
     return _item(row, await _known_names(), await _messages(row["id"]))
 
 
-def projection(application: dict[str, Any], listing: Listing) -> dict[str, Any]:
-    """What the register may show, by listing: public shows the public facts, a
-    pseudonym shows only the chosen name, unlisted shows nothing."""
-    if listing == Listing.unlisted:
-        return {}
-    shown: dict[str, Any] = {"register_name": application["public_name"],
-                             "search_key": names.spelling_key(application["public_name"])}
-    if listing == Listing.public:
-        shown.update(
-            register_legal_name=application.get("legal_name") or None,
-            register_country=application["country"],
-            register_city=application.get("city") or None,
-            register_website=application.get("website") or None,
-            register_declarations=json.dumps({
-                "head_in_party_governing_body": application["head_in_party_body"],
-                "other_interests": application.get("other_interests", "")}),
-            search_key=" ".join(filter(None, [
-                names.spelling_key(application["public_name"]),
-                names.spelling_key(application.get("legal_name") or "")])),
-        )
-    return shown
-
-
-def shown_publicly(shown: dict[str, Any]) -> dict[str, Any]:
-    """The register's projection as a public fact carries it: what a page of the register
-    shows (no search key; the declarations as they read)."""
-    public = {key.removeprefix("register_"): value for key, value in shown.items()
-              if key.startswith("register_") and value is not None}
-    if "declarations" in public:
-        public["declarations"] = json.loads(public["declarations"])
-    return public
-
-
 async def _decide(public_id: str, wanted: S) -> tuple[dict, dict[str, Any]]:
     row = await _row(public_id)
     check_transition(row["status"], wanted)
@@ -224,9 +192,7 @@ async def approve(public_id: str, *, actor: audit.Actor, settings: Settings) -> 
                            details={"signatory": signatory_id, "listing": listing.value})
         await public.record(AccessionAccepted(
             party=h.party(), status=S.active.value, version=row["version_id"],
-            register={**shown_publicly(shown), **(
-                {"kind": application["kind"]} if listing == Listing.public else {})}),
-            now=now)
+            register=in_public_facts(application, listing)), now=now)
         # The badge follows the fact (it exists now); its address goes into the mail.
         badge_id = await badges.badge_of_signatory(signatory_id)
         await mail.queue(application["contact_email"], "accession_accepted",
@@ -237,6 +203,9 @@ async def approve(public_id: str, *, actor: audit.Actor, settings: Settings) -> 
                              "url": f"{settings.base_url}/register/{signatory_id}"
                              if listing != Listing.unlisted else None,
                              "badge_url": badges.verify_url(settings, badge_id or "")})
+        # Accepted to a version that a newer one replaced meanwhile: superseded at once,
+        # with the invitation to accede to the one in force.
+        await lifecycle.supersede_if_older(signatory_id, settings=settings, now=now)
     return signatory_id
 
 

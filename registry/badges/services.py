@@ -119,7 +119,7 @@ async def renew_expiring(settings: Settings, now: datetime | None = None) -> int
     now = now or _now()
     rows = await Badge.select(Badge.signatory, Badge.signatory.public_id.as_alias("public_id")
                               ).where((Badge.valid_until < now + PERSECUTED_AHEAD)
-                                      & Badge.revoked.eq(False))
+                                      & Badge.signatory.status.is_in(list(GOOD)))
     issued = 0
     for row in rows:
         async with db.write_transaction():
@@ -179,9 +179,12 @@ async def refresh(signatory_id: int, *, settings: Settings,
     flipped = [purpose for purpose, column in (("revocation", "revoked"),
                                                ("suspension", "suspended"))
                if badge[column] != flags[purpose]]
+    if badge["id"] is not None and not changes and not flipped:
+        return False  # in line already: no write, and no process's cache is disturbed
     changes.update(revoked=flags["revocation"], suspended=flags["suspension"])
 
-    if badge["id"] is None:
+    created = badge["id"] is None
+    if created:
         inserted = await Badge.insert(Badge(
             badge_id=badge["badge_id"], signatory=signatory_id,
             revocation_index=badge["revocation_index"],
@@ -195,8 +198,11 @@ async def refresh(signatory_id: int, *, settings: Settings,
     if "credential" in changes:
         await CredentialIssue.insert(CredentialIssue(
             badge=badge["id"], what="badge", kid=kid, issued_at=now, valid_until=valid_until))
-        await public.record(BadgeIssued(party=party, badge_id=badge["badge_id"],
-                                        valid_until=valid_until), now=now)
+    # A new badge is a public fact; its later credentials are not (what they state is in
+    # the accession's own facts), nor is their validity: a persecuted signatory's badge is
+    # renewed more often, and the log must not show it.
+    if created:
+        await public.record(BadgeIssued(party=party, badge_id=badge["badge_id"]), now=now)
     if "revocation" in flipped and flags["revocation"]:
         await public.record(BadgeRevoked(party=party, badge_id=badge["badge_id"]), now=now)
     published = {row["purpose"] for row in await StatusList.select(StatusList.purpose)}

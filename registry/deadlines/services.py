@@ -56,7 +56,6 @@ class DeadlineKind:
     name: str
     act: Callable[[Due, datetime], Awaitable[bool]]
     pauses: bool = True
-    describe: str = ""
 
 
 _kinds: dict[str, DeadlineKind] = {}
@@ -64,10 +63,6 @@ _kinds: dict[str, DeadlineKind] = {}
 
 def register(kind: DeadlineKind) -> None:
     _kinds[kind.name] = kind
-
-
-def kinds() -> dict[str, DeadlineKind]:
-    return dict(_kinds)
 
 
 def _due(row: dict) -> Due:
@@ -116,12 +111,6 @@ async def _close(subject: str, kinds: list[str] | None, now: datetime, outcome: 
     await query
 
 
-async def move(deadline: Due, due_at: datetime, stated_at: datetime | None = None) -> None:
-    """Change when an open deadline falls (an operator's correction, or a test)."""
-    await Deadline.update({Deadline.due_at: due_at, Deadline.stated_at: stated_at}).where(
-        _ID == deadline.id)
-
-
 async def pause(subject: str, *, now: datetime) -> int:
     """Stop the clock of every open deadline of the subject that pauses."""
     paused = 0
@@ -167,14 +156,17 @@ async def last(subject: str, kind: str) -> Due | None:
     return _due(row) if row else None
 
 
-async def subjects_with_open(kind: str, subjects: list[str]) -> set[str]:
-    """Which of these subjects have an open deadline of this kind (one query)."""
+async def open_of_kinds(kinds: list[str], subjects: list[str]) -> dict[str, dict[str, Due]]:
+    """These subjects' open deadlines of these kinds, by subject then kind (one query)."""
     if not subjects:
-        return set()
-    rows = await Deadline.select(Deadline.subject).where(
-        (Deadline.kind == kind) & Deadline.subject.is_in(subjects)
+        return {}
+    rows = await Deadline.select().where(
+        Deadline.kind.is_in(kinds) & Deadline.subject.is_in(subjects)
         & Deadline.closed_at.is_null())
-    return {row["subject"] for row in rows}
+    found: dict[str, dict[str, Due]] = {}
+    for row in rows:
+        found.setdefault(row["subject"], {})[row["kind"]] = _due(row)
+    return found
 
 
 async def falling_due(until: datetime, *, limit: int = 1000) -> list[Due]:
@@ -235,5 +227,10 @@ async def _act(kind: DeadlineKind, deadline: Due, now: datetime) -> bool:
                 current.paused_since is not None and kind.pauses):
             return False  # closed, moved or paused by someone else meanwhile
         await close(current, now=now)
-        return await kind.act(current, now)
+        if await kind.act(current, now):
+            return True
+        # Nothing was left to do: closed as "idle", so that nobody takes it for done
+        # (a reminder closed this way was never sent).
+        await Deadline.update({Deadline.outcome: "idle"}).where(_ID == current.id)
+        return False
 

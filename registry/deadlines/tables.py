@@ -24,7 +24,8 @@ class Deadline(Table, tablename="deadline"):
     paused = sealed(Text())  # "" while running, else when it was paused (ISO 8601)
     created_at = Timestamptz()
     closed_at = Timestamptz(null=True, default=None, index=True)
-    outcome = Varchar(length=20, null=True, default=None)  # done, cancelled, replaced
+    # done (acted on), idle (fell due with nothing left to do), cancelled, replaced
+    outcome = Varchar(length=20, null=True, default=None)
 
 
 class ScheduledJob(Table, tablename="scheduled_job"):

@@ -230,16 +230,11 @@ class BadgeFact(Fact):
 
 @dataclass(frozen=True)
 class BadgeIssued(BadgeFact):
-    """A credential was signed for the badge (acceptance, re-affirmation, a new key)."""
+    """A badge was made for the signatory (at acceptance). Its later credentials are not
+    facts: what they state is in the accession's facts, and how often a badge is renewed
+    must not tell whose deadlines are paused."""
 
     kind = "badge:issued"
-    valid_until: datetime | None = None
-
-    def public(self) -> dict[str, Any]:
-        shown = super().public()
-        if self.party.listed and self.valid_until:
-            shown["valid_until"] = day(self.valid_until)
-        return shown
 
 
 @dataclass(frozen=True)

@@ -3,14 +3,14 @@
 `record(fact, now=...)` is the one way a public change is announced. It runs inside the
 caller's write transaction: the subscribers of the fact's kind (the badge brought in
 line, for one) run at once in that transaction, and the fact itself is appended when the
-transaction commits, taking the next number of one gap-free sequence. Appending last
-means the sequence's lock is the last one any transaction takes, so it can never be
-part of a deadlock, and the numbers follow the order of the commits.
+transaction commits, taking the next number of one gap-free sequence. Appending at the
+end means the sequence's lock is taken after every lock of the change itself (only the
+change counters' rows come later, and nothing waits on the sequence holding one), so it
+cannot close a cycle of waits, and the numbers follow the order of the commits.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,7 +21,6 @@ from registry.canonical import canonical_json
 from registry.facts.kinds import ACCESSION_KINDS, Fact, Party
 from registry.facts.tables import PublicFact
 
-log = logging.getLogger("registry.facts")
 F = TypeVar("F", bound=Fact)
 # A subscriber may return a line for the report of whoever recorded the fact (a sync
 # says how many accessions a new version superseded).

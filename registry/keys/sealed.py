@@ -54,14 +54,6 @@ def unseal(column: Column, value: str) -> str:
     return keys.keyring().cipher.decrypt(value, purpose=purpose(column))
 
 
-def seal_optional(column: Column, value: str | None) -> str | None:
-    return None if value is None else seal(column, value)
-
-
-def unseal_optional(column: Column, value: str | None) -> str | None:
-    return None if value is None else unseal(column, value)
-
-
 _MOMENT_WIDTH = 40
 
 

@@ -35,6 +35,7 @@ from tests.conftest import make_settings
 
 BEFORE = "2026-11-23T00:17:12:280151"  # the last accessions migration before it
 DAY = timedelta(days=1)
+CROWD = 2100
 
 
 class OldVersion(Table, tablename="principles_version"):
@@ -127,6 +128,9 @@ async def test_dates_become_deadlines_the_mark_is_sealed_and_history_becomes_fac
         "Superseded": dict(status="superseded", reaffirm_due=now - 10 * DAY,
                            grace_until=now + 170 * DAY),
         "Suspended": dict(status="suspended", reaffirm_due=ends, suspended_until=now + 30 * DAY),
+        # Superseded, then suspended: its grace period waits for the suspension's end.
+        "Held": dict(status="suspended", reaffirm_due=now - 10 * DAY,
+                     grace_until=now + 150 * DAY, suspended_until=now + 20 * DAY),
         # Unlisted and lapsed: nothing falls due, and its history names nobody.
         "Hidden": dict(status="lapsed", reaffirm_due=now - 60 * DAY, listing="unlisted"),
     }
@@ -142,6 +146,14 @@ async def test_dates_become_deadlines_the_mark_is_sealed_and_history_becomes_fac
         await OldEvent.insert(OldEvent(signatory=inserted[0]["id"], event="accepted",
                                        status="active", version_id="1.0",
                                        at=now - 300 * DAY))
+    # Enough signatories that one insert of all their deadlines would pass PostgreSQL's
+    # limit of 32,767 parameters a query.
+    crowd = [OldSignatory(public_id=f"crowd{n:05d}", kind="individual", listing="public",
+                          version_id="1.0", name="enc1:not-read", register_name=f"C{n}",
+                          status="active", acceded_at=now, created_at=now,
+                          reaffirm_due=now + 365 * DAY) for n in range(CROWD)]
+    for start in range(0, CROWD, 500):
+        await OldSignatory.insert(*crowd[start:start + 500])
     await OldEvent.insert(OldEvent(
         signatory=(await OldSignatory.select(OldSignatory.id).where(
             OldSignatory.public_id == ids["Hidden"]).first())["id"],
@@ -173,6 +185,9 @@ async def test_dates_become_deadlines_the_mark_is_sealed_and_history_becomes_fac
     assert set(suspended) == {LAPSE, REMINDER, SUSPENSION_END}
     assert suspended[SUSPENSION_END].paused_since is None
     assert await open_("Hidden") == {}
+    held = await open_("Held")
+    assert held[SUPERSESSION].due_at == now + 150 * DAY and SUSPENSION_END in held
+    assert len(await deadlines.falling_due(now + 400 * DAY, limit=10 * CROWD)) >= 2 * CROWD
 
     # The mark is sealed; nothing about it is left in plain text.
     raw = await OldSignatory.raw("SELECT * FROM signatory")

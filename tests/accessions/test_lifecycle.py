@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from babel.dates import format_date
 from joserfc import jws as independent_jws
 from joserfc.jwk import KeySet
 
@@ -376,8 +377,12 @@ async def test_the_panel_suspends_reinstates_and_revokes(client, synced):
     suspended = await client.post(f"/staff/signatories/{signatory}/suspend", data={
         "_csrf_token": token, "decision": "P-2026/3", "until": until}, follow_redirects=False)
     assert suspended.status_code == 303
-    assert (await public_status(client, signatory))["status"] == "suspended"
+    shown = await public_status(client, signatory)
+    assert shown["status"] == "suspended" and shown["suspended_until"] == until
     assert f"suspended until {until}" in text((await mails())[-1])
+    # The register says until when, as the public fact does.
+    long_date = format_date(datetime.fromisoformat(until).date(), format="long", locale="en")
+    assert f"suspended until {long_date}" in (await client.get(f"/register/{signatory}")).text
 
     # The suspension ends by itself on its date.
     report = await run_deadlines(synced, now=datetime.now(UTC) + timedelta(days=61))
@@ -559,3 +564,18 @@ async def test_a_persecuted_signatorys_supersession_grace_pauses_and_resumes(
     assert abs(grace - (now + timedelta(days=120))) < timedelta(minutes=1)
     assert (await run_deadlines(synced, now=grace - DAY)).lapsed == 0
     assert (await run_deadlines(synced, now=grace + DAY)).lapsed == 1
+
+
+async def test_an_application_accepted_after_a_new_version_came_into_force_is_superseded(
+        client, synced, principles_copy, run_cli):
+    application = await applied(client)  # to version 1.0
+    add_version(principles_copy)
+    assert run_cli("principles", "sync", principles_dir=principles_copy).code == 0
+    signatory = await review.approve(application, actor=SYSTEM, settings=synced)
+    row = await signatory_row(signatory)
+    assert row["status"] == "superseded" and row["version_id"] == "1.0"
+    assert row["reaffirm_due"] is None and row["grace_until"] is not None
+    assert "Version 1.1 of the Principles came into force" in text((await mails())[-1])
+    assert (await client.get(await last_link("renew"))).status_code == 200
+    history = [h["event"] for h in (await public_status(client, signatory))["history"]]
+    assert history == ["accepted", "superseded"]

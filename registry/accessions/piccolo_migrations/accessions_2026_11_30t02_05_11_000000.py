@@ -1,8 +1,9 @@
 """Deadlines move from columns of the signatory to rows of the one deadlines table; the
 persecuted mark is sealed; the status history becomes public facts.
 
-A data migration, in plain SQL over the columns as they were, so that it keeps working
-whatever the tables become. It seals with the data key and commits with the facts key,
+A data migration. It reads the columns as they were in plain SQL; it writes deadlines
+and facts through today's tables (columns a later migration changes would need their
+own migration), in batches. It seals with the data key and commits with the facts key,
 so it runs through `registry migrate` (or `serve`), which loads the keys first.
 """
 
@@ -26,6 +27,7 @@ VERSION = "1.38.0"
 DESCRIPTION = "Deadlines as rows, the persecuted mark sealed, the history as public facts"
 
 YEAR = timedelta(days=365)
+BATCH = 200  # rows per insert: PostgreSQL takes at most 32767 parameters in a query
 
 
 def _aware(value):
@@ -59,8 +61,10 @@ async def _forwards() -> None:
         def add(kind, due, *, stated=None, length=None, closed=None, outcome=None):
             paused = None
             if marked is not None and closed is None and kind != "accession:suspension_end":
+                # Paused from the mark, or from when the deadline was set if later (never
+                # later than now: resuming must not move a deadline back).
                 start = due - length if length else marked
-                paused = max(marked, start)
+                paused = min(max(marked, start), now)
             deadlines.append(Deadline(
                 subject=subject, kind=kind, due_at=due, stated_at=stated,
                 paused=seal_moment(Deadline.paused, paused), created_at=now,
@@ -76,7 +80,8 @@ async def _forwards() -> None:
                 add("accession:reaffirmation_reminder", year_end - reminder, stated=year_end,
                     length=YEAR - reminder, closed=reminded if reminded else None,
                     outcome="done" if reminded else None)
-        if status == "superseded" and row["grace_until"] is not None:
+        # A superseded signatory's grace, also while a suspension holds it.
+        if status in ("superseded", "suspended") and row["grace_until"] is not None:
             add("accession:supersession_grace", _aware(row["grace_until"]), length=supersede)
         if row["withdrawal_effective_at"] is not None and status != "withdrawn":
             add("accession:withdrawal", _aware(row["withdrawal_effective_at"]), length=cooling)
@@ -85,8 +90,8 @@ async def _forwards() -> None:
         await engine.run_querystring(_q(
             "UPDATE signatory SET persecution = {} WHERE id = {}",
             seal_moment(Signatory.persecution, marked), row["id"]))
-    if deadlines:
-        await Deadline.insert(*deadlines)
+    for start in range(0, len(deadlines), BATCH):
+        await Deadline.insert(*deadlines[start:start + BATCH])
     await _history_as_facts(engine, rows)
 
 
@@ -128,8 +133,8 @@ async def _history_as_facts(engine, signatories) -> None:
     facts = [PublicFact(seq=after + n, kind=kind, subject=subject, recorded_at=at,
                         entry=canonical_json({"kind": kind, "at": _at(at), **body}).decode())
              for n, (at, _, kind, subject, body) in enumerate(found, start=1)]
-    if facts:
-        await PublicFact.insert(*facts)
+    for start in range(0, len(facts), BATCH):
+        await PublicFact.insert(*facts[start:start + BATCH])
 
 
 def _q(sql: str, *values):
