@@ -24,6 +24,7 @@ PACKAGES = (
     "registry.mail",
     "registry.accessions",
     "registry.badges",
+    "registry.cases",
     "registry.web",
 )
 

@@ -77,6 +77,18 @@ class Settings(BaseSettings):
         default=180, ge=0, le=3650, description="When a new version comes into force, "
         "accessions to the old one stay valid this many days.")
 
+    case_follow_up_window_minutes: int = Field(
+        default=60, ge=1, le=24 * 60, description="The window in which wrong receipt codes "
+        "for one case reference are counted.")
+    case_follow_up_max_failures: int = Field(
+        default=5, ge=1, le=1000, description="Wrong receipt codes for one reference within "
+        "the window before it is refused for the rest of the window.")
+    case_attachment_max_count: int = Field(default=5, ge=0, le=50)
+    case_attachment_max_mb: int = Field(default=10, ge=1, le=100,
+                                        description="The largest file of evidence.")
+    case_attachments_max_total_mb: int = Field(default=20, ge=1, le=500,
+                                               description="All the evidence sent at once.")
+
     smtp_url: str = Field(
         default="", description="smtp://, smtp+starttls:// or smtps://[user:password@]host"
         "[:port]; empty writes .eml files into the data directory's outbox folder.")

@@ -43,6 +43,9 @@ class EventTag(StrEnum):
     accession_persecution_unmarked = "accession:persecution:unmarked"
     accession_link_refused = "accession:link:refused"
 
+    case_filing_received = "case:filing:received"
+    case_message_received = "case:message:received"
+
     security_csrf_refused = "security:csrf:refused"
     keys_data_key_rotated = "keys:data_key:rotated"
     keys_signing_key_rotated = "keys:signing_key:rotated"

@@ -113,6 +113,17 @@ def _check_multipart(body: bytes, options: dict[str, str]) -> None:
         raise ClientException(NOT_MULTIPART)
 
 
+async def _check_parsed_multipart(request: Request) -> None:
+    try:
+        form = await request.form()
+    except RequestEntityTooLarge:
+        raise HTTPException(status_code=413, detail=TOO_LARGE) from None
+    except (ValueError, UnicodeDecodeError, KeyError):
+        raise ClientException(NOT_MULTIPART) from None
+    if not form:
+        raise ClientException(NOT_MULTIPART)
+
+
 async def _read(request: Request) -> bytes:
     try:
         return await request.body()
@@ -130,6 +141,11 @@ async def check_body(request: Request) -> None:
         raise HTTPException(status_code=413, detail=TOO_LARGE)
     content_type, options = request.content_type
     declared, wanted = _kind(content_type), takes(request.route_handler)
+    if declared == MULTIPART and wanted == MULTIPART:
+        # The CSRF check may have streamed a multipart body already (it keeps the parsed
+        # form, not the bytes): let Litestar's parser, which reuses its parse, say.
+        await _check_parsed_multipart(request)
+        return
     body = await _read(request)
     if not body:
         if declared or wanted:

@@ -4,11 +4,14 @@ persecuted mark and the pause of a persecuted signatory's deadlines included."""
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 from datetime import UTC, datetime
 
 from joserfc import jws as independent_jws
 from joserfc.jwk import ECKey
+from PIL import Image
 
 from registry import db
 from registry.accessions import lifecycle, review
@@ -26,7 +29,9 @@ from tests.accessions.test_submission import FORM
 from tests.staff.helpers import last_event_id, make_member
 
 # Words that the use below puts into sealed columns, and must appear nowhere raw.
-SECRETS = ["Secretname", "hidden.person@example.org", "Hanna Hiddenname", "Prove it please",
+SECRETS = ["Case Account Secret", "Case Filer Secretname", "case.filer@example.org",
+           "case-evidence-secret", "Case Message Secret", "Secretname",
+           "hidden.person@example.org", "Hanna Hiddenname", "Prove it please",
            "We are independent", "Too close to the ministry", FORM["contact_email"],
            FORM["representative_name"], "Marked Org", "marked@example.org", "Quiet Org"]
 
@@ -56,6 +61,8 @@ async def test_every_sealed_column_is_unreadable_in_the_raw_rows(client, synced,
     await lifecycle.mark_persecuted(marked, True, actor=SYSTEM, settings=synced)
     await client.post("/api/v1/accessions/withdrawal", json={"contact_email": "marked@example.org"})
     await press(client, await last_link("withdraw", to="marked@example.org"))
+    # A case: what happened, who filed, a message and a photo of evidence.
+    await filed_case(client, marked)
     # Mail that could not be delivered keeps the server's words (they may name the address).
     await mail.deliver_due(SmtpTransport(smtp_server(start=False).url()), settings=synced)
 
@@ -66,7 +73,8 @@ async def test_every_sealed_column_is_unreadable_in_the_raw_rows(client, synced,
         "mail_outbox.last_error", "accession.application", "accession.statement",
         "accession.receipt", "accession.decision_reason", "accession_message.body",
         "signatory.name", "signatory.persecution", "deadline.paused",
-        "audit_event.sealed_record"}
+        "audit_event.sealed_record", "case_file.complaint", "case_file.filer",
+        "case_message.body", "case_attachment.name", "case_attachment.content"}
     dump = []
     for column in columns:
         table, name = column._meta.table, column._meta.db_column_name
@@ -97,6 +105,23 @@ async def test_every_sealed_column_is_unreadable_in_the_raw_rows(client, synced,
     opened = await review_audit()
     assert any(e["tag"] == "accession:persecution:marked" and e["subject"] ==
                f"signatory:{marked}" for e in opened)
+
+
+async def filed_case(client, respondent: str) -> None:
+    photo = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(photo, "PNG")
+    filed = await client.post("/api/v1/complaints", json={
+        "kind": "complaint", "respondent": respondent, "principles": [11],
+        "account": "Case Account Secret: they published our volunteers' names.",
+        "anonymous": False, "name": "Case Filer Secretname",
+        "contact_email": "case.filer@example.org", "consent_to_identity": False,
+        "evidence": [{"name": "case-evidence-secret.png",
+                      "content_base64": base64.b64encode(photo.getvalue()).decode()}]})
+    assert filed.status_code == 201, filed.text
+    written = await client.post("/api/v1/complaints/messages", json={
+        "reference": filed.json()["reference"], "receipt_code": filed.json()["receipt_code"],
+        "text": "Case Message Secret: and again on Monday."})
+    assert written.status_code == 201, written.text
 
 
 async def signed_by_own_key(client) -> None:

@@ -1,0 +1,1 @@
+"""The Principle 15 procedure: complaints and conflict-of-interest cases before the ethics panel."""

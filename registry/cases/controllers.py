@@ -1,0 +1,223 @@
+"""HTTP for filing and following up a case: the pages and the API. No rules here."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated, Any
+
+from litestar import Controller, get, post
+from litestar.datastructures import CacheControlHeader, State, UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, QueryParameter
+from litestar.response import Template
+from pydantic import BaseModel, Field, ValidationError
+
+from registry.accessions.schemas import field_errors
+from registry.cases import attachments, services
+from registry.cases.schemas import (
+    CaseFiled,
+    CaseForFiler,
+    ComplaintForm,
+    FilerMessage,
+    FollowUpRequest,
+    MessageOut,
+)
+from registry.principles import services as principles
+from registry.refusals import Invalid, Refusal
+from registry.settings import Settings
+from registry.translation import N_
+from registry.web import errors, i18n
+from registry.web.i18n import gettext as _
+
+NO_STORE = CacheControlHeader(no_store=True)
+WORDS = {"kind_words": services.KIND_WORDS, "stage_words": services.STAGE_WORDS,
+         "author_words": services.AUTHOR_WORDS}
+MULTIPART = Body(media_type=RequestEncodingType.MULTI_PART)
+FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
+MB = 1024 * 1024
+
+
+def _follow_up_page(status_code: int = 200, **context: Any) -> Template:
+    return Template("cases/follow_up.html", status_code=status_code, context={
+        **WORDS, "view": None, "error": None, "notice": None, "reference": "",
+        "receipt_code": "", "text": "", **context})
+
+
+def _limits(settings: Settings) -> attachments.Limits:
+    return attachments.Limits(max_bytes=settings.case_attachment_max_mb * MB)
+
+
+def _evidence(files: list[tuple[str, bytes]], settings: Settings) -> list[attachments.Evidence]:
+    """Each file checked by its content; the batch by count and total."""
+    files = [(name, data) for name, data in files if data]
+    attachments.check_batch([len(data) for _, data in files],
+                            max_count=settings.case_attachment_max_count,
+                            max_total=settings.case_attachments_max_total_mb * MB)
+    return [attachments.inspect(data, filename=name, limits=_limits(settings))
+            for name, data in files]
+
+
+async def _uploads(value: Any) -> list[tuple[str, bytes]]:
+    found = value if isinstance(value, list) else [value] if value is not None else []
+    return [(upload.filename or "", await upload.read()) for upload in found
+            if isinstance(upload, UploadFile)]
+
+
+def _form_values(data: dict[str, Any]) -> dict[str, Any]:
+    """The page's fields as the rules take them (checkboxes and radios made booleans)."""
+    principles_ = data.get("principles", [])
+    principles_ = principles_ if isinstance(principles_, list) else [principles_]
+    values: dict[str, Any] = {key: value for key, value in data.items()
+              if key in ("kind", "respondent", "account", "name", "contact_email")
+              and isinstance(value, str)}
+    values["principles"] = [int(n) for n in principles_ if isinstance(n, str) and n.isdigit()
+                            and len(n) <= 2]
+    values["anonymous"] = data.get("identity") != "named"
+    values["consent_to_identity"] = data.get("consent_to_identity") == "on"
+    return values
+
+
+async def _form_context(values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    in_force = await principles.version_in_force()
+    titles: list[tuple[int, str]] = []
+    if in_force is not None:
+        document = await principles.load_text(in_force, in_force.text_of_record)
+        titles = [(p.number, p.title) for p in document.principles]
+    return {"values": values, "errors": errors, "in_force": in_force, "principles": titles,
+            "respondents": await services.respondents()}
+
+
+class ComplaintPages(Controller):
+    path = "/complaints"
+    include_in_schema = False
+    cache_control = NO_STORE
+
+    @get("/new")
+    async def form(self, respondent: Annotated[str | None, QueryParameter(
+            max_length=40)] = None) -> Template:
+        return Template("cases/new.html", context=await _form_context(
+            {"respondent": respondent or "", "anonymous": True, "principles": []}, {}))
+
+    @post("/new", request_max_body_size=21 * MB)
+    async def file(self, state: State, data: Annotated[dict[str, Any], MULTIPART]) -> Template:
+        settings: Settings = state.settings
+        values = _form_values(data)
+        try:
+            form = ComplaintForm.model_validate(values)
+            evidence = _evidence(await _uploads(data.get("evidence")), settings)
+            filed = await services.file(form, language=i18n.current(), evidence=evidence,
+                                        settings=settings)
+        except ValidationError as error:
+            return Template("cases/new.html", status_code=400,
+                            context=await _form_context(values, field_errors(error)))
+        except Refusal as refusal:
+            if not isinstance(refusal, Invalid):
+                raise
+            return Template("cases/new.html", status_code=400, context=await _form_context(
+                values, {refusal.field or "form": refusal.text(_)}))
+        return Template("cases/filed.html", context={"filed": filed})
+
+    @get("/follow-up")
+    async def follow_up_form(self) -> Template:
+        return _follow_up_page()
+
+    @post("/follow-up")
+    async def follow_up(self, state: State,
+                        data: Annotated[dict[str, Any], FORM]) -> Template:
+        reference, code = str(data.get("reference", ""))[:40], str(data.get("receipt_code", ""))
+        try:
+            view = await services.follow_up(reference, code[:64], settings=state.settings)
+        except Refusal as refusal:
+            return _follow_up_page(errors.status_of(refusal), error=refusal.text(_),
+                                   reference=reference)
+        return _follow_up_page(view=view, reference=view.reference, receipt_code=code)
+
+    @post("/follow-up/message", request_max_body_size=21 * MB)
+    async def write(self, state: State,
+                    data: Annotated[dict[str, Any], MULTIPART]) -> Template:
+        settings: Settings = state.settings
+        reference = str(data.get("reference", ""))[:40]
+        code = str(data.get("receipt_code", ""))[:64]
+        text = str(data.get("text", ""))
+        notice, added = None, False
+        try:
+            message = FilerMessage.model_validate(
+                {"reference": reference, "receipt_code": code, "text": text})
+            evidence = _evidence(await _uploads(data.get("evidence")), settings)
+            await services.filer_writes(message.reference, message.receipt_code, message.text,
+                                        evidence=evidence, settings=settings)
+            notice, added = _("Your message was added to the case."), True
+        except ValidationError as error:
+            notice = field_errors(error).get("text", _("The message was not added."))
+        except Invalid as refusal:
+            notice = refusal.text(_)
+        try:
+            view = await services.follow_up(reference, code, settings=settings)
+        except Refusal as refusal:
+            return _follow_up_page(errors.status_of(refusal), error=refusal.text(_),
+                                   reference=reference)
+        return _follow_up_page(view=view, notice=notice, reference=view.reference,
+                               receipt_code=code, text="" if added else text)
+
+
+class EvidenceIn(BaseModel):
+    name: str = Field(default="", max_length=300)
+    content_base64: str = Field(max_length=30 * MB)
+
+
+class ComplaintIn(ComplaintForm):
+    evidence: list[EvidenceIn] = Field(default_factory=list, max_length=50)
+
+
+class MessageIn(FilerMessage):
+    evidence: list[EvidenceIn] = Field(default_factory=list, max_length=50)
+
+
+def _decoded(evidence: list[EvidenceIn]) -> list[tuple[str, bytes]]:
+    try:
+        return [(item.name, base64.b64decode(item.content_base64, validate=True))
+                for item in evidence]
+    except (binascii.Error, ValueError) as error:
+        raise Invalid(N_("Evidence must be sent as base64."), field="evidence") from error
+
+
+def _view_out(view: services.FilerView) -> CaseForFiler:
+    return CaseForFiler(
+        reference=view.reference, kind=view.kind, stage=view.stage, filed_at=view.filed_at,
+        respondent=view.respondent, principles=view.principles, account=view.account,
+        messages=[MessageOut(author=m.author, text=m.text, at=m.at) for m in view.messages])
+
+
+class ComplaintApi(Controller):
+    path = "/api/v1/complaints"
+    tags = ["cases"]  # noqa: RUF012 - Litestar reads this class attribute as it is
+    cache_control = NO_STORE
+
+    @post("/", status_code=201, request_max_body_size=30 * MB)
+    async def file(self, state: State, data: Annotated[ComplaintIn, Body()]) -> CaseFiled:
+        """File a complaint or a conflict of interest. The receipt code is in this answer
+        only: keep it, with the reference, to follow the case up."""
+        settings: Settings = state.settings
+        evidence = _evidence(_decoded(data.evidence), settings)
+        form = ComplaintForm.model_validate(data.model_dump(exclude={"evidence"}))
+        filed = await services.file(form, language=i18n.current(), evidence=evidence,
+                                    settings=settings)
+        return CaseFiled(reference=filed.reference, receipt_code=filed.receipt_code)
+
+    @post("/follow-up", status_code=200)
+    async def follow_up(self, state: State,
+                        data: Annotated[FollowUpRequest, Body()]) -> CaseForFiler:
+        """The case as its filer sees it, opened with the reference and the receipt code."""
+        return _view_out(await services.follow_up(data.reference, data.receipt_code,
+                                                  settings=state.settings))
+
+    @post("/messages", status_code=201)
+    async def write(self, state: State, data: Annotated[MessageIn, Body()]) -> CaseForFiler:
+        """The filer writes to the panel (with evidence, base64), opened as above."""
+        settings: Settings = state.settings
+        evidence = _evidence(_decoded(data.evidence), settings)
+        await services.filer_writes(data.reference, data.receipt_code, data.text,
+                                    evidence=evidence, settings=settings)
+        return _view_out(await services.follow_up(data.reference, data.receipt_code,
+                                                  settings=settings))

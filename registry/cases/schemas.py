@@ -1,0 +1,101 @@
+"""What a filer sends (the page and the API alike), and what the API answers.
+
+Every text has a limit and a reason in words; nothing unchecked reaches a rule.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from registry.accessions.schemas import _email, _name
+from registry.cases.tables import CaseKind
+
+ALLOWED_CONTROLS = {"\n", "\t"}
+
+
+def _account(value: str) -> str:
+    """A text of several paragraphs: line breaks kept, nothing invisible or reordering."""
+    value = unicodedata.normalize("NFC", value.replace("\r\n", "\n")).strip()
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs") and ch not in ALLOWED_CONTROLS
+           for ch in value):
+        raise ValueError("must not contain control or invisible characters")
+    return value
+
+
+def _principles(value: list[int]) -> list[int]:
+    if any(not 1 <= number <= 15 for number in value):
+        raise ValueError("the Principles are numbered 1 to 15")
+    return sorted(set(value))
+
+
+Account = Annotated[str, Field(min_length=20, max_length=20000), AfterValidator(_account)]
+OptionalName = Annotated[str, Field(max_length=200), AfterValidator(_name)]
+
+
+class ComplaintForm(BaseModel):
+    """A complaint or a conflict of interest, as filed."""
+
+    model_config = ConfigDict(extra="forbid", str_max_length=20000)
+
+    kind: CaseKind
+    respondent: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$",
+                                     description="The public id of a listed signatory.")]
+    principles: Annotated[list[int], Field(min_length=1, max_length=15),
+                          AfterValidator(_principles)]
+    account: Account = Field(description="What happened, in the filer's words.")
+    anonymous: bool = True
+    name: OptionalName = ""
+    contact_email: Annotated[str, Field(max_length=254)] = ""
+    consent_to_identity: bool = Field(
+        default=False, description="Whether the respondent may learn who filed (Principle 11).")
+
+    @model_validator(mode="after")
+    def _who(self) -> ComplaintForm:
+        if self.anonymous:
+            if self.name or self.contact_email:
+                raise ValueError("name: leave your name and address empty to file "
+                                 "anonymously, or choose to give them")
+            self.consent_to_identity = False
+        else:
+            if len(self.name) < 2:
+                raise ValueError("name: give your name, or choose to file anonymously")
+            if self.contact_email:
+                self.contact_email = _email(self.contact_email)
+        return self
+
+
+class CaseFiled(BaseModel):
+    reference: str
+    receipt_code: str = Field(description="Shown once: keep it to follow the case up.")
+
+
+class FollowUpRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reference: Annotated[str, Field(max_length=40)]
+    receipt_code: Annotated[str, Field(max_length=64)]
+
+
+class FilerMessage(FollowUpRequest):
+    text: Account
+
+
+class MessageOut(BaseModel):
+    author: str
+    text: str
+    at: datetime
+
+
+class CaseForFiler(BaseModel):
+    reference: str
+    kind: str
+    stage: str
+    filed_at: datetime
+    respondent: str
+    principles: list[int]
+    account: str
+    messages: list[MessageOut]
