@@ -84,9 +84,9 @@ class Settings(BaseSettings):
         default=5, ge=1, le=1000, description="Wrong receipt codes for one reference within "
         "the window before it is refused for the rest of the window.")
     case_attachment_max_count: int = Field(default=5, ge=0, le=50)
-    case_attachment_max_mb: int = Field(default=10, ge=1, le=100,
+    case_attachment_max_mb: int = Field(default=10, ge=1, le=20,
                                         description="The largest file of evidence.")
-    case_attachments_max_total_mb: int = Field(default=20, ge=1, le=500,
+    case_attachments_max_total_mb: int = Field(default=20, ge=1, le=20,
                                                description="All the evidence sent at once.")
 
     smtp_url: str = Field(

@@ -91,7 +91,7 @@ class Holder:
                      listed=row["register_name"] is not None, name=row["register_name"])
 
 
-async def _holder_of(signatory: dict) -> Holder:
+async def holder_of(signatory: dict) -> Holder:
     accession = await Accession.select().where(
         Accession.signatory == signatory["id"]).order_by(
         Accession.decided_at, ascending=False).first()
@@ -106,7 +106,7 @@ async def holder(public_id: str) -> Holder:
     row = await Signatory.select().where(Signatory.public_id == public_id[:40]).first()
     if row is None:
         raise NotFound(N_("There is no signatory %(id)r."), id=public_id[:40])
-    return await _holder_of(row)
+    return await holder_of(row)
 
 
 async def holder_for_link(link: dict) -> Holder:
@@ -116,7 +116,7 @@ async def holder_for_link(link: dict) -> Holder:
            if accession and accession["signatory"] else None)
     if row is None:  # a link of an application, never accepted: not for these pages
         raise link_refusal(LinkPurpose(link["purpose"]), "unknown")
-    return await _holder_of(row)
+    return await holder_of(row)
 
 
 async def locked(public_id: str) -> Holder:
@@ -126,7 +126,7 @@ async def locked(public_id: str) -> Holder:
 
 
 async def all_holders() -> list[Holder]:
-    return [await _holder_of(row) for row in await Signatory.select()]
+    return [await holder_of(row) for row in await Signatory.select()]
 
 
 # --- Scheduling a signatory's deadlines (inside the caller's transaction) -------------

@@ -37,6 +37,7 @@ from registry.accessions.holders import (
     all_holders,
     holder,
     holder_for_link,
+    holder_of,
     last_year_end,
     locked,
     persecution_mark,
@@ -207,10 +208,9 @@ async def ask_withdrawal(email: str, *, settings: Settings) -> None:
         await db.serialise(f"accessions:submit:{lookup}")
         held = {r["signatory"] for r in await Accession.select(Accession.signatory).where(
             (Accession.email_lookup == lookup) & Accession.signatory.is_not_null())}
-        rows = await Signatory.select(Signatory.public_id).where(
-            _SIGNATORY.is_in(list(held))) if held else []
+        rows = await Signatory.select().where(_SIGNATORY.is_in(list(held))) if held else []
         for row in rows:
-            h = await holder(row["public_id"])
+            h = await holder_of(row)
             if (email_lookup(h.application["contact_email"]) != lookup
                     or S.withdrawn not in TRANSITIONS[h.status] or WITHDRAWAL in h.deadlines
                     or await AccessionLink.exists().where(

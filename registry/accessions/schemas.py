@@ -40,7 +40,7 @@ def country_codes() -> frozenset[str]:
                      if re.fullmatch(r"[A-Z]{2}", str(code)))
 
 
-def _name(value: str) -> str:
+def clean_name(value: str) -> str:
     value = " ".join(unicodedata.normalize("NFC", value).split())
     if any(unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs") for ch in value):
         raise ValueError("must not contain control or invisible characters")
@@ -49,7 +49,7 @@ def _name(value: str) -> str:
     return value
 
 
-def _email(value: str) -> str:
+def clean_email(value: str) -> str:
     try:
         return validate_email(value.strip(), check_deliverability=False).normalized
     except EmailNotValidError as error:
@@ -70,8 +70,8 @@ def _website(value: str) -> str:
     return value
 
 
-Name = Annotated[str, Field(min_length=2, max_length=200), AfterValidator(_name)]
-OptionalName = Annotated[str, Field(max_length=200), AfterValidator(_name)]
+Name = Annotated[str, Field(min_length=2, max_length=200), AfterValidator(clean_name)]
+OptionalName = Annotated[str, Field(max_length=200), AfterValidator(clean_name)]
 
 
 def field_errors(error: ValidationError) -> dict[str, str]:
@@ -99,7 +99,7 @@ class AccessionForm(BaseModel):
     city: OptionalName = ""
     registration_status: RegistrationStatus
     website: Annotated[str, Field(max_length=300)] = ""
-    contact_email: Annotated[str, Field(max_length=254), AfterValidator(_email)]
+    contact_email: Annotated[str, Field(max_length=254), AfterValidator(clean_email)]
     representative_name: Name
     representative_role: OptionalName = Field(default="", description="Required for "
                                               "organisations.")
@@ -185,7 +185,7 @@ class AccessionAccepted(BaseModel):
 
 
 class ResendRequest(BaseModel):
-    contact_email: Annotated[str, Field(max_length=254), AfterValidator(_email)]
+    contact_email: Annotated[str, Field(max_length=254), AfterValidator(clean_email)]
 
 
 class ConfirmRequest(BaseModel):

@@ -14,7 +14,7 @@ from litestar.response import Template
 from pydantic import BaseModel, Field, ValidationError
 
 from registry.accessions.schemas import field_errors
-from registry.cases import attachments, services
+from registry.cases import services
 from registry.cases.schemas import (
     CaseFiled,
     CaseForFiler,
@@ -36,26 +36,16 @@ WORDS = {"kind_words": services.KIND_WORDS, "stage_words": services.STAGE_WORDS,
 MULTIPART = Body(media_type=RequestEncodingType.MULTI_PART)
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 MB = 1024 * 1024
+# What a form with evidence may weigh: the most evidence the settings can allow, and the
+# form around it (base64 in JSON is a third larger).
+PAGE_LIMIT = (services.MAX_TOTAL_MB + 1) * MB
+API_LIMIT = (services.MAX_TOTAL_MB * 4 // 3 + 1) * MB
 
 
 def _follow_up_page(status_code: int = 200, **context: Any) -> Template:
     return Template("cases/follow_up.html", status_code=status_code, context={
         **WORDS, "view": None, "error": None, "notice": None, "reference": "",
         "receipt_code": "", "text": "", **context})
-
-
-def _limits(settings: Settings) -> attachments.Limits:
-    return attachments.Limits(max_bytes=settings.case_attachment_max_mb * MB)
-
-
-def _evidence(files: list[tuple[str, bytes]], settings: Settings) -> list[attachments.Evidence]:
-    """Each file checked by its content; the batch by count and total."""
-    files = [(name, data) for name, data in files if data]
-    attachments.check_batch([len(data) for _, data in files],
-                            max_count=settings.case_attachment_max_count,
-                            max_total=settings.case_attachments_max_total_mb * MB)
-    return [attachments.inspect(data, filename=name, limits=_limits(settings))
-            for name, data in files]
 
 
 async def _uploads(value: Any) -> list[tuple[str, bytes]]:
@@ -99,13 +89,13 @@ class ComplaintPages(Controller):
         return Template("cases/new.html", context=await _form_context(
             {"respondent": respondent or "", "anonymous": True, "principles": []}, {}))
 
-    @post("/new", request_max_body_size=21 * MB)
+    @post("/new", request_max_body_size=PAGE_LIMIT)
     async def file(self, state: State, data: Annotated[dict[str, Any], MULTIPART]) -> Template:
         settings: Settings = state.settings
         values = _form_values(data)
         try:
             form = ComplaintForm.model_validate(values)
-            evidence = _evidence(await _uploads(data.get("evidence")), settings)
+            evidence = services.check_evidence(await _uploads(data.get("evidence")), settings)
             filed = await services.file(form, language=i18n.current(), evidence=evidence,
                                         settings=settings)
         except ValidationError as error:
@@ -133,7 +123,7 @@ class ComplaintPages(Controller):
                                    reference=reference)
         return _follow_up_page(view=view, reference=view.reference, receipt_code=code)
 
-    @post("/follow-up/message", request_max_body_size=21 * MB)
+    @post("/follow-up/message", request_max_body_size=PAGE_LIMIT)
     async def write(self, state: State,
                     data: Annotated[dict[str, Any], MULTIPART]) -> Template:
         settings: Settings = state.settings
@@ -144,7 +134,7 @@ class ComplaintPages(Controller):
         try:
             message = FilerMessage.model_validate(
                 {"reference": reference, "receipt_code": code, "text": text})
-            evidence = _evidence(await _uploads(data.get("evidence")), settings)
+            evidence = services.check_evidence(await _uploads(data.get("evidence")), settings)
             await services.filer_writes(message.reference, message.receipt_code, message.text,
                                         evidence=evidence, settings=settings)
             notice, added = _("Your message was added to the case."), True
@@ -163,7 +153,7 @@ class ComplaintPages(Controller):
 
 class EvidenceIn(BaseModel):
     name: str = Field(default="", max_length=300)
-    content_base64: str = Field(max_length=30 * MB)
+    content_base64: str = Field(max_length=API_LIMIT)
 
 
 class ComplaintIn(ComplaintForm):
@@ -194,12 +184,12 @@ class ComplaintApi(Controller):
     tags = ["cases"]  # noqa: RUF012 - Litestar reads this class attribute as it is
     cache_control = NO_STORE
 
-    @post("/", status_code=201, request_max_body_size=30 * MB)
+    @post("/", status_code=201, request_max_body_size=API_LIMIT)
     async def file(self, state: State, data: Annotated[ComplaintIn, Body()]) -> CaseFiled:
         """File a complaint or a conflict of interest. The receipt code is in this answer
         only: keep it, with the reference, to follow the case up."""
         settings: Settings = state.settings
-        evidence = _evidence(_decoded(data.evidence), settings)
+        evidence = services.check_evidence(_decoded(data.evidence), settings)
         form = ComplaintForm.model_validate(data.model_dump(exclude={"evidence"}))
         filed = await services.file(form, language=i18n.current(), evidence=evidence,
                                     settings=settings)
@@ -216,7 +206,7 @@ class ComplaintApi(Controller):
     async def write(self, state: State, data: Annotated[MessageIn, Body()]) -> CaseForFiler:
         """The filer writes to the panel (with evidence, base64), opened as above."""
         settings: Settings = state.settings
-        evidence = _evidence(_decoded(data.evidence), settings)
+        evidence = services.check_evidence(_decoded(data.evidence), settings)
         await services.filer_writes(data.reference, data.receipt_code, data.text,
                                     evidence=evidence, settings=settings)
         return _view_out(await services.follow_up(data.reference, data.receipt_code,

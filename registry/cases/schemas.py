@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from registry.accessions.schemas import _email, _name
+from registry.accessions.schemas import clean_email, clean_name
 from registry.cases.tables import CaseKind
 
 ALLOWED_CONTROLS = {"\n", "\t"}
@@ -33,7 +33,7 @@ def _principles(value: list[int]) -> list[int]:
 
 
 Account = Annotated[str, Field(min_length=20, max_length=20000), AfterValidator(_account)]
-OptionalName = Annotated[str, Field(max_length=200), AfterValidator(_name)]
+OptionalName = Annotated[str, Field(max_length=200), AfterValidator(clean_name)]
 
 
 class ComplaintForm(BaseModel):
@@ -64,7 +64,7 @@ class ComplaintForm(BaseModel):
             if len(self.name) < 2:
                 raise ValueError("name: give your name, or choose to file anonymously")
             if self.contact_email:
-                self.contact_email = _email(self.contact_email)
+                self.contact_email = clean_email(self.contact_email)
         return self
 
 

@@ -21,7 +21,7 @@ from registry import db, keys
 from registry.accessions import register
 from registry.audit import services as audit
 from registry.audit.tags import EventTag
-from registry.cases import receipts
+from registry.cases import attachments, receipts
 from registry.cases.attachments import Evidence
 from registry.cases.schemas import ComplaintForm
 from registry.cases.tables import (
@@ -60,6 +60,20 @@ def new_reference(now: datetime) -> str:
 
 def normal_reference(reference: str) -> str:
     return reference.strip().upper()[:20]
+
+
+MB = 1024 * 1024
+MAX_TOTAL_MB = 20  # the bound of REGISTRY_CASE_ATTACHMENTS_MAX_TOTAL_MB (the routes' limit)
+
+
+def check_evidence(files: list[tuple[str, bytes]], settings: Settings) -> list[Evidence]:
+    """Files sent as evidence: the batch by count and total, each file by its content."""
+    files = [(name, data) for name, data in files if data]
+    attachments.check_batch([len(data) for _, data in files],
+                            max_count=settings.case_attachment_max_count,
+                            max_total=settings.case_attachments_max_total_mb * MB)
+    limits = attachments.Limits(max_bytes=settings.case_attachment_max_mb * MB)
+    return [attachments.inspect(data, filename=name, limits=limits) for name, data in files]
 
 
 @dataclass(frozen=True)

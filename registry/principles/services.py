@@ -86,10 +86,6 @@ class SyncReport:
     changed: bool
 
 
-def _short(content_hash: str) -> str:
-    return content_hash[:16]
-
-
 def _what_differs(published: Document, candidate: Document) -> str:
     changed = [diff for diff in compare(published, candidate) if diff.changed]
     described = [f"{diff.label} ({diff.status})" for diff in changed[:5]]
