@@ -17,6 +17,27 @@ def untranslated(message: str) -> str:
     return message
 
 
+class Words:
+    """Words put into other words as a value (a reason inside a refusal): translated
+    with them, in the same language."""
+
+    def __init__(self, message: str, **values: object) -> None:
+        self.message = message
+        self.values = values
+
+    def text(self, gettext: Callable[[str], str] = untranslated) -> str:
+        translated = gettext(self.message)
+        return translated % _shown(self.values, gettext) if self.values else translated
+
+    def __str__(self) -> str:
+        return self.text()
+
+
+def _shown(values: dict[str, object], gettext: Callable[[str], str]) -> dict[str, object]:
+    return {key: value.text(gettext) if isinstance(value, Words) else value
+            for key, value in values.items()}
+
+
 class Refusal(Exception):
     """A rule that cannot be carried out, in words (a msgid marked with N_, %-style values
     interpolated after translation), and, where one answer is at fault, that answer's field."""
@@ -30,7 +51,7 @@ class Refusal(Exception):
     def text(self, gettext: Callable[[str], str] = untranslated) -> str:
         """The words, translated with `gettext`, then with the values put in."""
         translated = gettext(self.message)
-        return translated % self.values if self.values else translated
+        return translated % _shown(self.values, gettext) if self.values else translated
 
     def detail(self, gettext: Callable[[str], str] = untranslated) -> str:
         """The words with the field at fault in front ("field: words"), as shown alone."""

@@ -88,6 +88,30 @@ class Settings(BaseSettings):
                                         description="The largest file of evidence.")
     case_attachments_max_total_mb: int = Field(default=20, ge=1, le=20,
                                                description="All the evidence sent at once.")
+    # The stages of a case, in days (Principle 15 procedure).
+    case_acknowledge_days: int = Field(default=5, ge=1, le=365, description="The secretariat "
+                                       "acknowledges a case within this many days of filing.")
+    case_admissibility_days: int = Field(default=14, ge=1, le=365, description="The panel "
+                                         "decides whether a case is admissible.")
+    case_answer_days: int = Field(default=21, ge=1, le=365, description="The respondent may "
+                                  "answer the complaint.")
+    case_review_days: int = Field(default=30, ge=1, le=365, description="The panel hears both "
+                                  "sides and drafts a decision.")
+    case_comment_days: int = Field(default=7, ge=1, le=365, description="Both parties may "
+                                   "comment on the draft decision.")
+    case_deliberation_days: int = Field(default=14, ge=1, le=365, description="The assigned "
+                                        "members vote on the decision.")
+    case_publication_days: int = Field(default=7, ge=1, le=365, description="The chair "
+                                       "publishes a decision, or defers its text.")
+    case_appeal_days: int = Field(default=14, ge=1, le=365, description="Either side may "
+                                  "appeal a decision.")
+    case_appeal_review_days: int = Field(default=30, ge=1, le=365, description="Another "
+                                         "panel hears the appeal and decides.")
+    case_reminder_days: int = Field(default=2, ge=0, le=60, description="Staff are reminded "
+                                    "of a case's deadline this many days before it.")
+    case_interim_max_days: int = Field(default=90, ge=1, le=365, description="The longest "
+                                       "interim suspension the chair and a second member "
+                                       "may impose before a decision.")
 
     smtp_url: str = Field(
         default="", description="smtp://, smtp+starttls:// or smtps://[user:password@]host"

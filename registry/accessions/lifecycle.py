@@ -443,21 +443,33 @@ def _decision(reference: str) -> str:
     return reference
 
 
-async def suspend(public_id: str, *, until: datetime, decision: str, actor: audit.Actor,
-                  settings: Settings) -> None:
+async def suspend(public_id: str, *, until: datetime | None, decision: str,
+                  actor: audit.Actor, settings: Settings) -> None:
+    """Suspend by decision of the ethics panel (registry/cases: a final decision, or an
+    interim measure of the chair and a second member), until a date, or with no end
+    while a revocation waits for its appeal window. A suspended signatory's suspension
+    is replaced (a later decision gives it another end)."""
     now = _now()
     decision = _decision(decision)
-    if until <= now:
+    if until is not None and until <= now:
         raise Invalid(N_("A suspension must end in the future."), field="until")
     async with db.write_transaction():
         h = await locked(public_id)
-        await _move(h, S.suspended, facts.AccessionSuspended, now=now, actor=actor,
-                    tag=EventTag.accession_status_suspended,
-                    details={"decision": decision, "until": until.isoformat()},
-                    fact_details={"until": until.date()})
-        # The end of a suspension works for the signatory: it never pauses.
-        await deadlines.schedule(h.subject, SUSPENSION_END, until, now=now)
-        await _notify(h, "suspended", decision=decision, until=_day(until))
+        step: dict[str, Any] = {
+            "now": now, "actor": actor, "tag": EventTag.accession_status_suspended,
+            "details": {"decision": decision, "until": until.isoformat() if until else None},
+            "fact_details": {"until": until.date() if until else None}}
+        if h.status == S.suspended:
+            await _record(h, facts.AccessionSuspended, **step)
+        else:
+            await _move(h, S.suspended, facts.AccessionSuspended, **step)
+        if until is not None:
+            # The end of a suspension works for the signatory: it never pauses.
+            await deadlines.schedule(h.subject, SUSPENSION_END, until, now=now)
+            await _notify(h, "suspended", decision=decision, until=_day(until))
+        else:
+            await deadlines.cancel(h.subject, [SUSPENSION_END], now=now)
+            await _notify(h, "suspended_pending_revocation", decision=decision)
 
 
 async def revoke(public_id: str, *, decision: str, actor: audit.Actor,

@@ -92,6 +92,11 @@ NOTICES: dict[str, Notice] = {
         N_("Your accession to the Principles is suspended"),
         (HELLO, N_("By decision of the ethics panel (%(decision)s), the accession of "
                    "\"%(public_name)s\" is suspended until %(until)s."),)),
+    "suspended_pending_revocation": Notice(
+        N_("Your accession to the Principles is suspended"),
+        (HELLO, N_("By decision of the ethics panel (%(decision)s), the accession of "
+                   "\"%(public_name)s\" is to be revoked. Until the decision can no longer be "
+                   "appealed, the accession is suspended."),)),
     "revoked": Notice(
         N_("Your accession to the Principles is revoked"),
         (HELLO, N_("By decision of the ethics panel (%(decision)s), the accession of "

@@ -94,6 +94,7 @@ class LinkPurpose(StrEnum):
     withdraw = "withdraw"
     cancel_withdrawal = "cancel_withdrawal"
     reaccede = "reaccede"  # accede to the version now in force
+    declare_conflict = "declare_conflict"  # the signatory declares its own conflict
 
 
 class AccessionLink(Table, tablename="accession_link"):

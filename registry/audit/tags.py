@@ -45,6 +45,37 @@ class EventTag(StrEnum):
 
     case_filing_received = "case:filing:received"
     case_message_received = "case:message:received"
+    case_message_sent = "case:message:sent"
+    case_stage_moved = "case:stage:moved"
+    case_link_refused = "case:link:refused"
+    case_declaration_asked = "case:declaration:asked"
+    case_interest_declared = "case:interest:declared"
+    case_interest_withdrawn = "case:interest:withdrawn"
+    case_panel_assigned = "case:panel:assigned"
+    case_panel_confirmed = "case:panel:confirmed"
+    case_panel_recused = "case:panel:recused"
+    case_file_opened = "case:file:opened"
+    case_file_refused = "case:file:refused"
+    case_attachment_opened = "case:attachment:opened"
+    case_note_added = "case:note:added"
+    case_draft_saved = "case:draft:saved"
+    case_draft_shared = "case:draft:shared"
+    case_vote_cast = "case:vote:cast"
+    case_vote_refused = "case:vote:refused"
+    case_decision_adopted = "case:decision:adopted"
+    case_decision_rejected = "case:decision:rejected"
+    case_decision_published = "case:decision:published"
+    case_decision_deferred = "case:decision:deferred"
+    case_appeal_lodged = "case:appeal:lodged"
+    case_interim_proposed = "case:interim:proposed"
+    case_interim_confirmed = "case:interim:confirmed"
+    case_interim_withdrawn = "case:interim:withdrawn"
+    case_sanction_applied = "case:sanction:applied"
+    case_deadline_reminded = "case:deadline:reminded"
+    case_filer_persecution_marked = "case:filer_persecution:marked"
+    case_filer_persecution_unmarked = "case:filer_persecution:unmarked"
+    case_calendar_created = "case:calendar:created"
+    case_calendar_revoked = "case:calendar:revoked"
 
     security_csrf_refused = "security:csrf:refused"
     keys_data_key_rotated = "keys:data_key:rotated"
@@ -60,4 +91,6 @@ class EventTag(StrEnum):
 SEALED = frozenset({
     EventTag.accession_persecution_marked,
     EventTag.accession_persecution_unmarked,
+    EventTag.case_filer_persecution_marked,
+    EventTag.case_filer_persecution_unmarked,
 })

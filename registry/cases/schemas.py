@@ -99,3 +99,13 @@ class CaseForFiler(BaseModel):
     principles: list[int]
     account: str
     messages: list[MessageOut]
+
+
+class DeclarationForm(BaseModel):
+    """A signatory's declaration of its own conflict of interest."""
+
+    model_config = ConfigDict(extra="forbid", str_max_length=20000)
+
+    principles: Annotated[list[int], Field(min_length=1, max_length=15),
+                          AfterValidator(_principles)]
+    account: Account = Field(description="The conflict, in the signatory's words.")

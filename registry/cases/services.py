@@ -9,7 +9,6 @@ guessed at is refused for a while.
 
 from __future__ import annotations
 
-import base64
 import json
 import secrets
 from collections.abc import Sequence
@@ -19,30 +18,35 @@ from typing import Any
 
 from registry import db, keys
 from registry.accessions import register
+from registry.accessions import services as accessions
+from registry.accessions.holders import Holder, holder_for_link, holder_of
+from registry.accessions.tables import Accession, AccessionLink, LinkPurpose, Signatory
 from registry.audit import services as audit
 from registry.audit.tags import EventTag
-from registry.cases import attachments, receipts
+from registry.cases import attachments, decisions, notices, parties, receipts, stages
 from registry.cases.attachments import Evidence
-from registry.cases.schemas import ComplaintForm
+from registry.cases.schemas import ComplaintForm, DeclarationForm
 from registry.cases.tables import (
     Case,
+    CaseAppeal,
     CaseAttachment,
-    CaseMessage,
+    CaseKind,
+    CaseStep,
     FollowUpFailure,
     Stage,
 )
-from registry.keys.sealed import seal, unseal
-from registry.refusals import Invalid, NotFound, TooMany
+from registry.keys.sealed import seal, seal_moment
+from registry.refusals import Conflict, Invalid, NotFound, TooMany
 from registry.settings import Settings
+from registry.staff.permissions import Role
 from registry.translation import N_
 
 _CASE = Case._meta.primary_key
 # Letters and digits that cannot be mistaken for one another when read out.
 _REFERENCE_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY34679"
 # Words for the filer's view (translated where shown).
-KIND_WORDS = {"complaint": N_("A complaint"),
-              "conflict_of_interest": N_("A conflict of interest")}
-STAGE_WORDS = {"received": N_("Received: the secretariat acknowledges it within five days.")}
+KIND_WORDS = stages.KIND_WORDS
+STAGE_WORDS = stages.STAGE_WORDS
 AUTHOR_WORDS = {"filer": N_("You"), "respondent": N_("The signatory concerned"),
                 "panel": N_("The ethics panel")}
 WRONG_PAIR = N_("This reference and receipt code do not open a case. Check both and try "
@@ -93,39 +97,49 @@ async def _listed_respondent(public_id: str) -> register.Entry:
 async def file(form: ComplaintForm, *, language: str, evidence: Sequence[Evidence] = (),
                settings: Settings) -> Filed:
     """Open a case: sealed, with a receipt code that is shown once."""
-    now = _now()
     respondent = await _listed_respondent(form.respondent)
+    return await _open(kind=form.kind, respondent=respondent.id, principles=form.principles,
+                       account=form.account, filer={
+                           "anonymous": form.anonymous, "name": form.name,
+                           "contact_email": form.contact_email,
+                           "consent_to_identity": form.consent_to_identity,
+                           "language": language},
+                       evidence=evidence, self_declared=False, settings=settings)
+
+
+async def _open(*, kind: str, respondent: str, principles: list[int], account: str,
+                filer: dict[str, Any], evidence: Sequence[Evidence], self_declared: bool,
+                settings: Settings) -> Filed:
+    now = _now()
     code, hashed = receipts.new_code()
     async with db.write_transaction():
         reference = new_reference(now)
         while await Case.exists().where(Case.reference == reference):
             reference = new_reference(now)
         rows = await Case.insert(Case(
-            reference=reference, kind=form.kind, stage=Stage.received,
+            reference=reference, kind=kind, stage=Stage.received,
             complaint=seal(Case.complaint, json.dumps({
-                "respondent": respondent.id, "principles": form.principles,
-                "account": form.account})),
-            filer=seal(Case.filer, json.dumps({
-                "anonymous": form.anonymous, "name": form.name,
-                "contact_email": form.contact_email,
-                "consent_to_identity": form.consent_to_identity, "language": language})),
-            receipt_hash=hashed, filed_at=now))
-        await _keep(rows[0]["id"], "filer", evidence, now)
+                "respondent": respondent, "principles": principles, "account": account})),
+            filer=seal(Case.filer, json.dumps(filer)),
+            filer_persecution=seal_moment(Case.filer_persecution, None),
+            receipt_hash=hashed, filed_at=now, self_declared=self_declared))
+        await CaseStep.insert(CaseStep(case_file=rows[0]["id"], stage=Stage.received, at=now))
+        await parties.keep_evidence(rows[0]["id"], "filer", evidence, now)
         # Who filed, and against whom, stays out of the audit trail too.
         await audit.record(EventTag.case_filing_received, actor=audit.ANONYMOUS,
                            subject=f"case:{reference}",
-                           details={"kind": form.kind.value, "evidence": len(evidence)})
+                           details={"kind": kind, "evidence": len(evidence),
+                                    "self_declared": self_declared})
+        case = await stages.find(reference)
+        clock = stages.CLOCKS[Stage.received]
+        due = now + timedelta(days=getattr(settings, clock.days))
+        await stages.schedule(case, clock.kind, due, now=now)
+        remind = due - timedelta(days=settings.case_reminder_days)
+        if settings.case_reminder_days and remind > now:
+            await stages.schedule(case, stages.REMINDER, remind, now=now, stated_at=due)
+        await notices.to_staff("staff_new_case", roles={Role.secretariat}, settings=settings,
+                               reference=reference, due=notices.day(due))
     return Filed(reference=reference, receipt_code=code)
-
-
-async def _keep(case_id: int, author: str, evidence: Sequence[Evidence], now: datetime) -> None:
-    for item in evidence:
-        await CaseAttachment.insert(CaseAttachment(
-            case_file=case_id, author=author, name=seal(CaseAttachment.name, item.name),
-            media_type=item.media_type, size=item.size,
-            metadata_removed=item.metadata_removed,
-            content=seal(CaseAttachment.content, base64.b64encode(item.content).decode()),
-            at=now))
 
 
 # --- Following up ----------------------------------------------------------------------
@@ -155,13 +169,6 @@ async def _opened(reference: str, code: str, settings: Settings) -> dict:
 
 
 @dataclass(frozen=True)
-class Message:
-    author: str
-    text: str
-    at: datetime
-
-
-@dataclass(frozen=True)
 class FilerView:
     """A case as its filer sees it."""
 
@@ -172,43 +179,136 @@ class FilerView:
     respondent: str  # the respondent's public name
     principles: list[int]
     account: str
-    messages: list[Message]
+    messages: list[parties.Message]
     evidence: list[dict[str, Any]]
+    due: datetime | None  # the end of the present stage, while it runs
+    paused: bool
+    decision: decisions.PartyDecision | None
+    can_write: bool
+    can_comment: bool
+    can_appeal: bool
+    appealed: bool
 
 
 async def follow_up(reference: str, code: str, *, settings: Settings) -> FilerView:
     row = await _opened(reference, code, settings)
-    complaint = json.loads(unseal(Case.complaint, row["complaint"]))
-    entry = await register.find(complaint["respondent"])
-    messages = [Message(m["author"], unseal(CaseMessage.body, m["body"]), m["at"])
-                for m in await CaseMessage.select().where(
-                    CaseMessage.case_file == row["id"]).order_by(CaseMessage.at)]
+    case = stages.opened(row)
+    entry = await register.find(case.respondent)
     evidence = [{"size": a["size"], "media_type": a["media_type"],
                  "metadata_removed": a["metadata_removed"], "at": a["at"]}
                 for a in await CaseAttachment.select(
                     CaseAttachment.size, CaseAttachment.media_type,
                     CaseAttachment.metadata_removed, CaseAttachment.at).where(
-                    (CaseAttachment.case_file == row["id"]) & (CaseAttachment.author == "filer"))]
-    return FilerView(reference=row["reference"], kind=row["kind"], stage=row["stage"],
-                     filed_at=row["filed_at"],
-                     respondent=entry.name if entry else complaint["respondent"],
-                     principles=complaint["principles"], account=complaint["account"],
-                     messages=messages, evidence=evidence)
+                    (CaseAttachment.case_file == case.id) & (CaseAttachment.author == "filer"))]
+    deadline = await stages.next_deadline(case)
+    appealed = await CaseAppeal.exists().where(CaseAppeal.case_file == case.id)
+    return FilerView(reference=case.reference, kind=case.kind, stage=case.stage.value,
+                     filed_at=case.filed_at,
+                     respondent=entry.name if entry else case.respondent,
+                     principles=case.principles, account=case.account,
+                     messages=parties.messages_for(await parties.case_messages(case), "filer"),
+                     evidence=evidence,
+                     due=deadline.due_at if deadline and deadline.open else None,
+                     paused=bool(deadline and deadline.paused_since),
+                     decision=await decisions.for_parties(case),
+                     can_write=case.stage in stages.OPEN,
+                     can_comment=case.stage == Stage.comments,
+                     can_appeal=case.stage == Stage.appeal_window and not appealed,
+                     appealed=appealed)
+
+
+CLOSED = N_("This case is closed: nothing more can be added to it.")
 
 
 async def filer_writes(reference: str, code: str, text: str, *,
                        evidence: Sequence[Evidence] = (),
                        settings: Settings) -> None:
-    """The filer answers the panel, or adds to the case."""
+    """The filer answers the panel, adds to the case, or comments on the draft."""
     row = await _opened(reference, code, settings)
     now = _now()
     async with db.write_transaction():
-        await CaseMessage.insert(CaseMessage(case_file=row["id"], author="filer",
-                                             body=seal(CaseMessage.body, text), at=now))
-        await _keep(row["id"], "filer", evidence, now)
-        await audit.record(EventTag.case_message_received, actor=audit.ANONYMOUS,
-                           subject=f"case:{row['reference']}",
-                           details={"author": "filer", "evidence": len(evidence)})
+        case = await stages.locked(row["reference"])
+        if case.stage in stages.FINAL:
+            raise Conflict(CLOSED)
+        await parties.add_message(case, "filer", text, evidence=evidence, now=now,
+                                  actor=audit.ANONYMOUS,
+                                  what="comment" if case.stage == Stage.comments else "message")
+
+
+async def filer_appeals(reference: str, code: str, grounds: str, *,
+                        settings: Settings) -> None:
+    row = await _opened(reference, code, settings)
+    await decisions.filer_appeals(row["reference"], grounds, settings=settings)
+
+
+# --- A signatory declares its own conflict ---------------------------------------------
+
+DECLARABLE = frozenset({"active", "superseded", "suspended"})
+ASK_DECLARATION_ANSWER = N_(
+    "If a signatory with this contact address is in the register, a link to declare a "
+    "conflict of interest is on its way to that address. A new link can be sent once an "
+    "hour.")
+ASK_AGAIN_AFTER = timedelta(hours=1)
+
+
+async def ask_declaration(email: str, *, settings: Settings) -> None:
+    """A link to declare a conflict, to the contact address of each signatory it is; the
+    answer is the same whether or not one exists."""
+    now = _now()
+    lookup = accessions.email_lookup(email.strip())
+    async with db.write_transaction():
+        await db.serialise(f"accessions:submit:{lookup}")
+        held = {r["signatory"] for r in await Accession.select(Accession.signatory).where(
+            (Accession.email_lookup == lookup) & Accession.signatory.is_not_null())}
+        rows = await Signatory.select().where(
+            Signatory._meta.primary_key.is_in(list(held))) if held else []
+        for row in rows:
+            h = await holder_of(row)
+            if (accessions.email_lookup(h.application["contact_email"]) != lookup
+                    or h.status.value not in DECLARABLE
+                    or await AccessionLink.exists().where(
+                        (AccessionLink.accession == h.accession["id"])
+                        & (AccessionLink.purpose == LinkPurpose.declare_conflict)
+                        & (AccessionLink.created_at > now - ASK_AGAIN_AFTER))):
+                continue
+            token = await accessions.new_link(
+                h.accession["id"], LinkPurpose.declare_conflict,
+                timedelta(hours=settings.confirmation_link_hours), now)
+            await notices.send("declare_link", to=h.application["contact_email"],
+                               language=h.application.get("language", "en"),
+                               url=f"{settings.base_url}/complaints/declare/{token}",
+                               name=h.application["representative_name"],
+                               public_name=h.application["public_name"],
+                               hours=settings.confirmation_link_hours)
+            await audit.record(EventTag.case_declaration_asked, actor=audit.ANONYMOUS,
+                               subject=f"signatory:{h.public_id}")
+
+
+async def declaration_form(token: str) -> Holder:
+    """Whose conflict the link declares (the link itself is used by `declare`)."""
+    link = await accessions.usable_link(token, LinkPurpose.declare_conflict, _now())
+    return await holder_for_link(link)
+
+
+async def declare(token: str, form: DeclarationForm, *, evidence: Sequence[Evidence] = (),
+                  settings: Settings) -> Filed:
+    """The signatory declares its own conflict: a case of the same procedure, with a
+    reference and receipt code like any other; the panel reaches it at its contact
+    address."""
+    now = _now()
+    link = await accessions.usable_link(token, LinkPurpose.declare_conflict, now)
+    h = await holder_for_link(link)
+    if h.status.value not in DECLARABLE:
+        raise Conflict(N_("An accession in its present status cannot declare a conflict."))
+    async with db.write_transaction():
+        await accessions.take_link(link, now)
+        return await _open(
+            kind=CaseKind.conflict_of_interest, respondent=h.public_id,
+            principles=form.principles, account=form.account, filer={
+                "anonymous": False, "name": h.application["representative_name"],
+                "contact_email": "", "consent_to_identity": True,
+                "language": h.application.get("language", "en")},
+            evidence=evidence, self_declared=True, settings=settings)
 
 
 async def respondents() -> list[register.Entry]:

@@ -56,13 +56,27 @@ class DeadlineKind:
     name: str
     act: Callable[[Due, datetime], Awaitable[bool]]
     pauses: bool = True
+    # The locks to take, in this order, before acting on a deadline of the subject; by
+    # default the subject's own. A case takes its respondent's lock before its own, as
+    # every change of the case does, so that the two orders never cross.
+    locks: Callable[[str], Awaitable[list[str]]] | None = None
 
 
 _kinds: dict[str, DeadlineKind] = {}
+# Called after a subject's deadlines were paused or resumed, in the same transaction:
+# others whose clocks stop with it (a case, with its persecuted respondent) follow.
+PauseFollower = Callable[[str, bool, datetime], Awaitable[None]]
+_followers: list[PauseFollower] = []
 
 
 def register(kind: DeadlineKind) -> None:
     _kinds[kind.name] = kind
+
+
+def follow_pauses(follower: PauseFollower) -> None:
+    """Run `follower(subject, paused, now)` whenever a subject is paused or resumed."""
+    if follower not in _followers:
+        _followers.append(follower)
 
 
 def _due(row: dict) -> Due:
@@ -119,6 +133,8 @@ async def pause(subject: str, *, now: datetime) -> int:
             await Deadline.update({Deadline.paused: seal_moment(Deadline.paused, now)}
                                   ).where(_ID == deadline.id)
             paused += 1
+    for follower in _followers:
+        await follower(subject, True, now)
     return paused
 
 
@@ -136,6 +152,8 @@ async def resume(subject: str, *, now: datetime) -> int:
             Deadline.paused: seal_moment(Deadline.paused, None),
         }).where(_ID == deadline.id)
         resumed += 1
+    for follower in _followers:
+        await follower(subject, False, now)
     return resumed
 
 
@@ -220,7 +238,8 @@ async def run_due(now: datetime) -> Report:
 
 async def _act(kind: DeadlineKind, deadline: Due, now: datetime) -> bool:
     async with db.write_transaction():
-        await db.serialise(deadline.subject)
+        for lock in await kind.locks(deadline.subject) if kind.locks else [deadline.subject]:
+            await db.serialise(lock)
         row = await Deadline.select().where(_ID == deadline.id).first()
         current = _due(row) if row else None
         if current is None or not current.open or current.due_at > now or (

@@ -3,7 +3,7 @@ nothing more: what the register already shows, and for an unlisted signatory onl
 commitment that names nobody without a key kept outside the database.
 
 A new kind is a subclass with its `kind` and its fields; `public()` is what its entry
-says. Case decisions will add theirs the same way.
+says.
 """
 
 from __future__ import annotations
@@ -244,5 +244,70 @@ class BadgeRevoked(BadgeFact):
     kind = "badge:revoked"
 
 
+# --- Cases of the Principle 15 procedure ----------------------------------------------
+
+@dataclass(frozen=True)
+class CaseFact(Fact):
+    """A public outcome of a case. Never the filer; the respondent only where the decision
+    names it (never for an inadmissible or not-upheld case)."""
+
+    reference: str
+
+    @property
+    def subject(self) -> str:
+        return f"case:{self.reference}"
+
+    def public(self) -> dict[str, Any]:
+        return {"case": self.reference}
+
+
+@dataclass(frozen=True)
+class CaseInadmissible(CaseFact):
+    """The panel found a case inadmissible, for one of the stated reasons."""
+
+    kind = "case:inadmissible"
+    case_kind: str
+    reason: str
+    filed: date
+    decided: date
+
+    def public(self) -> dict[str, Any]:
+        return {**super().public(), "case_kind": self.case_kind, "reason": self.reason,
+                "filed": day(self.filed), "decided": day(self.decided)}
+
+
+@dataclass(frozen=True)
+class DecisionDeferred(CaseFact):
+    """A decision whose text would endanger someone if published now: its SHA-256 is
+    published at once, its text later (then anyone can check that the two match)."""
+
+    kind = "case:decision_deferred"
+    instance: str
+    sha256: str
+    decided: date
+
+    def public(self) -> dict[str, Any]:
+        return {**super().public(), "instance": self.instance, "sha256": self.sha256,
+                "decided": day(self.decided)}
+
+
+@dataclass(frozen=True)
+class DecisionPublished(CaseFact):
+    """A decision, published: its canonical public document (registry/cases/decisions.py
+    says what it holds), that document's SHA-256, and the registry's countersignature
+    over it (a compact JWS that the keys at /.well-known/jwks.json verify)."""
+
+    kind = "case:decision_published"
+    instance: str
+    document: dict[str, Any]
+    sha256: str
+    countersignature: str
+
+    def public(self) -> dict[str, Any]:
+        return {**super().public(), "instance": self.instance, "decision": self.document,
+                "sha256": self.sha256, "countersignature": self.countersignature}
+
+
+CASE_KINDS = frozenset(kind for kind, cls in Fact.kinds.items() if issubclass(cls, CaseFact))
 ACCESSION_KINDS = frozenset(kind for kind, cls in Fact.kinds.items()
                             if issubclass(cls, AccessionFact))

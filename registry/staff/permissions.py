@@ -21,20 +21,46 @@ class Permission(StrEnum):
     accessions_applications_review = "accessions:applications:review"
     accessions_signatories_view = "accessions:signatories:view"
     accessions_signatories_mark = "accessions:signatories:mark"  # the persecuted mark
-    accessions_signatories_decide = "accessions:signatories:decide"  # panel decisions
+    # Ending a suspension early, a held withdrawal: a suspension or a revocation itself
+    # comes only from a case (a final decision, or the chair and a second member).
+    accessions_signatories_decide = "accessions:signatories:decide"
+    cases_cases_view = "cases:cases:view"  # the dashboard: references, stages, deadlines
+    cases_cases_acknowledge = "cases:cases:acknowledge"
+    cases_panel_assign = "cases:panel:assign"
+    # Sit on a panel: confirm or recuse; once confirmed, read the file and act in it.
+    cases_panel_sit = "cases:panel:sit"
+    cases_interests_declare = "cases:interests:declare"
+    cases_decisions_publish = "cases:decisions:publish"  # publish, or defer the text
+    cases_interim_propose = "cases:interim:propose"
+    cases_calendar_manage = "cases:calendar:manage"  # one's own deadline feed
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.secretariat: frozenset({Permission.staff_home_view,
                                  Permission.accessions_applications_review,
                                  Permission.accessions_signatories_view,
-                                 Permission.accessions_signatories_mark}),
+                                 Permission.accessions_signatories_mark,
+                                 Permission.cases_cases_view,
+                                 Permission.cases_cases_acknowledge,
+                                 Permission.cases_calendar_manage}),
     Role.panel_member: frozenset({Permission.staff_home_view,
                                   Permission.accessions_signatories_view,
-                                  Permission.accessions_signatories_decide}),
+                                  Permission.accessions_signatories_decide,
+                                  Permission.cases_cases_view,
+                                  Permission.cases_panel_sit,
+                                  Permission.cases_interests_declare,
+                                  Permission.cases_calendar_manage}),
     Role.panel_chair: frozenset({Permission.staff_home_view,
                                  Permission.accessions_signatories_view,
-                                 Permission.accessions_signatories_decide}),
+                                 Permission.accessions_signatories_decide,
+                                 Permission.cases_cases_view,
+                                 Permission.cases_cases_acknowledge,
+                                 Permission.cases_panel_assign,
+                                 Permission.cases_panel_sit,
+                                 Permission.cases_interests_declare,
+                                 Permission.cases_decisions_publish,
+                                 Permission.cases_interim_propose,
+                                 Permission.cases_calendar_manage}),
     Role.admin: frozenset({
         Permission.staff_home_view,
         Permission.staff_accounts_view,

@@ -74,6 +74,7 @@ class StaffListing:
     status: StaffStatus
     created_at: datetime
     enrolled_at: datetime | None
+    language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -314,4 +315,4 @@ async def list_staff() -> list[StaffListing]:
         id=row["id"], email=unseal(StaffMember.email, row["email"]),
         name=unseal(StaffMember.name, row["name"]), roles=parse_roles(row["roles"]),
         status=StaffStatus(row["status"]), created_at=row["created_at"],
-        enrolled_at=row["enrolled_at"]) for row in rows]
+        enrolled_at=row["enrolled_at"], language=row["language"]) for row in rows]

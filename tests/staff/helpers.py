@@ -34,7 +34,7 @@ class Member:
 
 async def make_member(settings: Settings, *roles: str, language: str = "en",
                       name: str = "Ales Test") -> Member:
-    email = f"staff-{secrets.token_hex(4)}@example.org"
+    email = f"staff-{secrets.token_hex(4)}@staff.example"
     staff_id, url = await services.create_staff(
         email, name, frozenset(Role(r) for r in roles or ("admin",)), actor=SYSTEM,
         settings=settings, language=language)
