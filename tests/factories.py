@@ -4,7 +4,7 @@ chosen `now`, and moving a deadline in time (what a test does instead of waiting
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from registry import db, runtime
 from registry.accessions.holders import (
@@ -77,3 +77,49 @@ async def backdate_mark(public_id: str, since: datetime) -> None:
     """As if the signatory had been marked persecuted at `since`."""
     await Signatory.update({Signatory.persecution: persecution_mark(since)}).where(
         Signatory.public_id == public_id)
+
+
+# --- Cases of the Principle 15 procedure -----------------------------------------------
+
+async def fall_due(reference: str, kind: str) -> None:
+    """As if the case's deadline of this kind had come: moved to a moment ago, then the
+    scheduler's pass."""
+    from registry.cases.stages import subject_of
+
+    due = (await deadlines.open_for(subject_of(reference)))[kind]
+    await Deadline.update({Deadline.due_at: datetime.now(UTC) - timedelta(seconds=1)}).where(
+        Deadline._meta.primary_key == due.id)
+    await deadlines.run_due(datetime.now(UTC))
+
+
+@dataclass
+class Staff:
+    """A logged-in staff member, for HTTP tests that switch between several."""
+
+    id: int
+    session: str
+
+
+async def staff_session(settings, *roles: str, name: str = "Ales Test") -> Staff:
+    from tests.staff.helpers import make_member, session_for
+
+    member = await make_member(settings, *roles, name=name)
+    return Staff(member.id, await session_for(member, settings))
+
+
+async def staff_get(client, staff: Staff, path: str):
+    from registry.staff import guards
+
+    client.cookies.set(guards.SESSION_COOKIE, staff.session)
+    return await client.get(path, follow_redirects=False)
+
+
+async def staff_post(client, staff: Staff, path: str, data: dict | None = None):
+    """Post a staff form as this member (a CSRF token from any page's form)."""
+    from registry.staff import guards
+    from tests.staff.helpers import csrf_token
+
+    client.cookies.set(guards.SESSION_COOKIE, staff.session)
+    page = await client.get("/complaints/follow-up")
+    return await client.post(path, data={**(data or {}), "_csrf_token": csrf_token(page.text)},
+                             follow_redirects=False)

@@ -1,6 +1,8 @@
 from registry.capability import Capability
 from registry.cases import decisions
 from registry.cases.controllers import ComplaintApi, ComplaintPages
+from registry.cases.staff_controllers import CaseStaffPages, InterestPages
 
-CAPABILITY = Capability(name="cases", routes=[ComplaintPages, ComplaintApi],
+CAPABILITY = Capability(name="cases",
+                        routes=[ComplaintPages, ComplaintApi, CaseStaffPages, InterestPages],
                         install=decisions.install)

@@ -9,22 +9,26 @@ from typing import Annotated, Any
 from litestar import Controller, get, post
 from litestar.datastructures import CacheControlHeader, State, UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, QueryParameter
+from litestar.params import Body, Parameter, QueryParameter
 from litestar.response import Template
 from pydantic import BaseModel, Field, ValidationError
 
 from registry.accessions.schemas import field_errors
-from registry.cases import services
+from registry.cases import decisions, parties, services
 from registry.cases.schemas import (
     CaseFiled,
     CaseForFiler,
     ComplaintForm,
+    DecisionOut,
+    DeclarationForm,
+    FilerAppeal,
     FilerMessage,
     FollowUpRequest,
     MessageOut,
+    RespondentWriting,
 )
 from registry.principles import services as principles
-from registry.refusals import Invalid, Refusal
+from registry.refusals import Conflict, Invalid, Refusal
 from registry.settings import Settings
 from registry.translation import N_
 from registry.web import errors, i18n
@@ -32,7 +36,8 @@ from registry.web.i18n import gettext as _
 
 NO_STORE = CacheControlHeader(no_store=True)
 WORDS = {"kind_words": services.KIND_WORDS, "stage_words": services.STAGE_WORDS,
-         "author_words": services.AUTHOR_WORDS}
+         "author_words": services.AUTHOR_WORDS, "outcome_words": decisions.OUTCOME_WORDS}
+TOKEN = Annotated[str, Parameter(max_length=300)]
 MULTIPART = Body(media_type=RequestEncodingType.MULTI_PART)
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 MB = 1024 * 1024
@@ -42,10 +47,10 @@ PAGE_LIMIT = (services.MAX_TOTAL_MB + 1) * MB
 API_LIMIT = (services.MAX_TOTAL_MB * 4 // 3 + 1) * MB
 
 
-def _follow_up_page(status_code: int = 200, **context: Any) -> Template:
+async def _follow_up_page(status_code: int = 200, **context: Any) -> Template:
     return Template("cases/follow_up.html", status_code=status_code, context={
-        **WORDS, "view": None, "error": None, "notice": None, "reference": "",
-        "receipt_code": "", "text": "", **context})
+        **WORDS, **await _titles(), "view": None, "error": None, "notice": None,
+        "reference": "", "receipt_code": "", "text": "", "grounds": "", **context})
 
 
 async def _uploads(value: Any) -> list[tuple[str, bytes]]:
@@ -68,13 +73,18 @@ def _form_values(data: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-async def _form_context(values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+async def _titles() -> dict[str, Any]:
+    """The Principles in force, each with its title, for forms and views."""
     in_force = await principles.version_in_force()
     titles: list[tuple[int, str]] = []
     if in_force is not None:
         document = await principles.load_text(in_force, in_force.text_of_record)
         titles = [(p.number, p.title) for p in document.principles]
-    return {"values": values, "errors": errors, "in_force": in_force, "principles": titles,
+    return {"in_force": in_force, "principles": titles, "titles": dict(titles)}
+
+
+async def _form_context(values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    return {"values": values, "errors": errors, **await _titles(),
             "respondents": await services.respondents()}
 
 
@@ -101,16 +111,14 @@ class ComplaintPages(Controller):
         except ValidationError as error:
             return Template("cases/new.html", status_code=400,
                             context=await _form_context(values, field_errors(error)))
-        except Refusal as refusal:
-            if not isinstance(refusal, Invalid):
-                raise
+        except Invalid as refusal:
             return Template("cases/new.html", status_code=400, context=await _form_context(
                 values, {refusal.field or "form": refusal.text(_)}))
         return Template("cases/filed.html", context={"filed": filed})
 
     @get("/follow-up")
     async def follow_up_form(self) -> Template:
-        return _follow_up_page()
+        return await _follow_up_page()
 
     @post("/follow-up")
     async def follow_up(self, state: State,
@@ -119,9 +127,9 @@ class ComplaintPages(Controller):
         try:
             view = await services.follow_up(reference, code[:64], settings=state.settings)
         except Refusal as refusal:
-            return _follow_up_page(errors.status_of(refusal), error=refusal.text(_),
+            return await _follow_up_page(errors.status_of(refusal), error=refusal.text(_),
                                    reference=reference)
-        return _follow_up_page(view=view, reference=view.reference, receipt_code=code)
+        return await _follow_up_page(view=view, reference=view.reference, receipt_code=code)
 
     @post("/follow-up/message", request_max_body_size=PAGE_LIMIT)
     async def write(self, state: State,
@@ -140,15 +148,104 @@ class ComplaintPages(Controller):
             notice, added = _("Your message was added to the case."), True
         except ValidationError as error:
             notice = field_errors(error).get("text", _("The message was not added."))
-        except Invalid as refusal:
+        except (Invalid, Conflict) as refusal:
             notice = refusal.text(_)
         try:
             view = await services.follow_up(reference, code, settings=settings)
         except Refusal as refusal:
-            return _follow_up_page(errors.status_of(refusal), error=refusal.text(_),
+            return await _follow_up_page(errors.status_of(refusal), error=refusal.text(_),
                                    reference=reference)
-        return _follow_up_page(view=view, notice=notice, reference=view.reference,
+        return await _follow_up_page(view=view, notice=notice, reference=view.reference,
                                receipt_code=code, text="" if added else text)
+
+
+    @post("/follow-up/appeal")
+    async def appeal(self, state: State, data: Annotated[dict[str, Any], FORM]) -> Template:
+        settings: Settings = state.settings
+        reference = str(data.get("reference", ""))[:40]
+        code = str(data.get("receipt_code", ""))[:64]
+        grounds = str(data.get("grounds", ""))[:20000]
+        notice, done = None, False
+        try:
+            await services.filer_appeals(reference, code, grounds, settings=settings)
+            notice, done = _("Your appeal is lodged. Another panel will hear it."), True
+        except (Invalid, Conflict) as refusal:
+            notice = refusal.text(_)
+        try:
+            view = await services.follow_up(reference, code, settings=settings)
+        except Refusal as refusal:
+            return await _follow_up_page(errors.status_of(refusal), error=refusal.text(_),
+                                         reference=reference)
+        return await _follow_up_page(view=view, notice=notice, reference=view.reference,
+                                     receipt_code=code, grounds="" if done else grounds)
+
+    # --- The respondent, through its one-time link ------------------------------------
+
+    @get("/respond/{token:str}")
+    async def respond_page(self, token: TOKEN) -> Template:
+        _, view = await parties.respondent_view(token)
+        return Template("cases/respond.html", context={
+            **WORDS, **await _titles(), "view": view, "token": token, "error": None,
+            "text": ""})
+
+    @post("/respond/{token:str}", request_max_body_size=PAGE_LIMIT)
+    async def respond(self, token: TOKEN, state: State,
+                      data: Annotated[dict[str, Any], MULTIPART]) -> Template:
+        settings: Settings = state.settings
+        text = str(data.get("text", ""))
+        try:
+            checked = RespondentWriting.model_validate({"text": text}).text
+            evidence = services.check_evidence(await _uploads(data.get("evidence")), settings)
+            done = await parties.respondent_writes(token, checked, evidence=evidence,
+                                                   settings=settings)
+        except (Invalid, ValidationError) as refusal:
+            error = (refusal.text(_) if isinstance(refusal, Invalid)
+                     else next(iter(field_errors(refusal).values())))
+            _link, view = await parties.respondent_view(token)
+            return Template("cases/respond.html", status_code=400, context={
+                **WORDS, **await _titles(), "view": view, "token": token, "error": error,
+                "text": text})
+        return Template("cases/responded.html", context={"done": done})
+
+    # --- A signatory declares its own conflict ----------------------------------------
+
+    @get("/declare")
+    async def declare_request_form(self) -> Template:
+        return Template("cases/declare_request.html", context={"sent": False})
+
+    @post("/declare")
+    async def declare_request(self, state: State,
+                              data: Annotated[dict[str, Any], FORM]) -> Template:
+        email = str(data.get("contact_email", ""))[:254]
+        if "@" in email:
+            await services.ask_declaration(email, settings=state.settings)
+        return Template("cases/declare_request.html", context={
+            "sent": True, "answer": _(services.ASK_DECLARATION_ANSWER)})
+
+    @get("/declare/{token:str}")
+    async def declare_form(self, token: TOKEN) -> Template:
+        h = await services.declaration_form(token)
+        return Template("cases/declare.html", context={
+            **await _titles(), "holder": h, "token": token, "values": {"principles": []},
+            "errors": {}})
+
+    @post("/declare/{token:str}", request_max_body_size=PAGE_LIMIT)
+    async def declare(self, token: TOKEN, state: State,
+                      data: Annotated[dict[str, Any], MULTIPART]) -> Template:
+        settings: Settings = state.settings
+        values = _form_values(data)
+        values = {"principles": values["principles"], "account": values.get("account", "")}
+        try:
+            form = DeclarationForm.model_validate(values)
+            evidence = services.check_evidence(await _uploads(data.get("evidence")), settings)
+            filed = await services.declare(token, form, evidence=evidence, settings=settings)
+        except (ValidationError, Invalid) as refusal:
+            found = ({refusal.field or "form": refusal.text(_)} if isinstance(refusal, Invalid)
+                     else field_errors(refusal))
+            return Template("cases/declare.html", status_code=400, context={
+                **await _titles(), "holder": await services.declaration_form(token),
+                "token": token, "values": values, "errors": found})
+        return Template("cases/filed.html", context={"filed": filed})
 
 
 class EvidenceIn(BaseModel):
@@ -173,10 +270,18 @@ def _decoded(evidence: list[EvidenceIn]) -> list[tuple[str, bytes]]:
 
 
 def _view_out(view: services.FilerView) -> CaseForFiler:
+    d = view.decision
     return CaseForFiler(
         reference=view.reference, kind=view.kind, stage=view.stage, filed_at=view.filed_at,
         respondent=view.respondent, principles=view.principles, account=view.account,
-        messages=[MessageOut(author=m.author, text=m.text, at=m.at) for m in view.messages])
+        messages=[MessageOut(author=m.author, text=m.text, at=m.at) for m in view.messages],
+        due=view.due, paused=view.paused, can_comment=view.can_comment,
+        can_appeal=view.can_appeal, appealed=view.appealed,
+        decision=DecisionOut(draft=d.draft, instance=d.instance, outcome=d.outcome,
+                             principles_breached=d.principles_breached, reasoning=d.reasoning,
+                             public_summary=d.public_summary,
+                             suspension_until=d.suspension_until, decided_at=d.decided_at)
+        if d else None)
 
 
 class ComplaintApi(Controller):
@@ -209,5 +314,14 @@ class ComplaintApi(Controller):
         evidence = services.check_evidence(_decoded(data.evidence), settings)
         await services.filer_writes(data.reference, data.receipt_code, data.text,
                                     evidence=evidence, settings=settings)
+        return _view_out(await services.follow_up(data.reference, data.receipt_code,
+                                                  settings=settings))
+
+    @post("/appeal", status_code=201)
+    async def appeal(self, state: State, data: Annotated[FilerAppeal, Body()]) -> CaseForFiler:
+        """The filer appeals the decision, once, within the appeal window."""
+        settings: Settings = state.settings
+        await services.filer_appeals(data.reference, data.receipt_code, data.grounds,
+                                     settings=settings)
         return _view_out(await services.follow_up(data.reference, data.receipt_code,
                                                   settings=settings))

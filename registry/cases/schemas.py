@@ -90,6 +90,28 @@ class MessageOut(BaseModel):
     at: datetime
 
 
+class RespondentWriting(BaseModel):
+    """What the respondent writes through its link: an answer, a reply, a comment, or
+    the grounds of an appeal."""
+
+    text: Account
+
+
+class FilerAppeal(FollowUpRequest):
+    grounds: Account
+
+
+class DecisionOut(BaseModel):
+    draft: bool = Field(description="True while the draft is shared for comment.")
+    instance: str
+    outcome: str
+    principles_breached: list[int]
+    reasoning: str
+    public_summary: str
+    suspension_until: str | None
+    decided_at: datetime | None
+
+
 class CaseForFiler(BaseModel):
     reference: str
     kind: str
@@ -99,6 +121,12 @@ class CaseForFiler(BaseModel):
     principles: list[int]
     account: str
     messages: list[MessageOut]
+    due: datetime | None = Field(default=None, description="The end of the present stage.")
+    paused: bool = False
+    can_comment: bool = False
+    can_appeal: bool = False
+    appealed: bool = False
+    decision: DecisionOut | None = None
 
 
 class DeclarationForm(BaseModel):

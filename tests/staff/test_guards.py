@@ -26,7 +26,7 @@ PUBLIC = {
 
 
 def concrete(path: str) -> str:
-    return re.sub(r"\{[^}]+\}", "x", path)
+    return re.sub(r"\{[^}]+\}", "x", re.sub(r"\{[^}:]+:int\}", "1", path))
 
 
 @pytest.fixture
