@@ -3,9 +3,6 @@ command line."""
 
 from __future__ import annotations
 
-from datetime import UTC
-from typing import Any
-
 import click
 
 from registry import commands
@@ -92,31 +89,6 @@ def accessions_persecuted(signatory_id: str, off: bool) -> None:
 
 _DECISION = click.option("--decision", required=True,
                          help="The ethics panel's decision (its reference).")
-
-
-@accessions.command(name="suspend")
-@click.argument("signatory_id")
-@click.option("--until", "until", required=True, type=click.DateTime(["%Y-%m-%d"]),
-              help="The day the suspension ends (YYYY-MM-DD, UTC).")
-@_DECISION
-def accessions_suspend(signatory_id: str, until: Any, decision: str) -> None:
-    """Suspend an accession by decision of the ethics panel."""
-    settings = commands.settings()
-    commands.run(settings, lambda: lifecycle.suspend(
-        signatory_id, until=until.replace(tzinfo=UTC), decision=decision,
-        actor=audit.operator(), settings=settings))
-    click.echo(f"Signatory {signatory_id}: suspended until {until:%Y-%m-%d}.")
-
-
-@accessions.command(name="revoke")
-@click.argument("signatory_id")
-@_DECISION
-def accessions_revoke(signatory_id: str, decision: str) -> None:
-    """Revoke an accession (expulsion) by decision of the ethics panel."""
-    settings = commands.settings()
-    commands.run(settings, lambda: lifecycle.revoke(
-        signatory_id, decision=decision, actor=audit.operator(), settings=settings))
-    click.echo(f"Signatory {signatory_id}: revoked.")
 
 
 @accessions.command(name="reinstate")

@@ -1,10 +1,11 @@
 """Staff pages: the secretariat's review (queue, one application, accept, reject, ask),
-and the signatories (the persecuted mark; decisions of the ethics panel)."""
+and the signatories (the persecuted mark; ending a suspension early, a held
+withdrawal). A suspension or a revocation is not here: it comes only from a case of the
+ethics panel (registry/cases), by a final decision or the chair and a second member."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
@@ -20,7 +21,6 @@ from registry.refusals import Conflict, Invalid
 from registry.staff.guards import current_staff
 from registry.staff.permissions import Permission
 from registry.web import errors
-from registry.web.i18n import N_
 from registry.web.i18n import gettext as _
 
 REVIEW = {"permission": Permission.accessions_applications_review}
@@ -47,7 +47,6 @@ class PersecutedForm(BaseModel):
 
 class DecisionForm(BaseModel):
     decision: str = Field(default="", max_length=400)
-    until: date | None = None
 
 
 def _actor(request: Request) -> Actor:
@@ -138,23 +137,6 @@ class SignatoryPages(Controller):
         return await self._act(request, public_id, lambda: lifecycle.mark_persecuted(
             public_id, data.persecuted == "yes", actor=_actor(request),
             settings=state.settings))
-
-    @post("/{public_id:str}/suspend", opt=DECIDE)
-    async def suspend(self, public_id: ID, request: Request, state: State,
-                      data: Annotated[DecisionForm, URL_FORM]) -> Template | Redirect:
-        if data.until is None:
-            return await _signatory_page(request, public_id, "until: " + _(N_(
-                "give the day the suspension ends.")), 400)
-        until = datetime.combine(data.until, datetime.min.time(), tzinfo=UTC)
-        return await self._act(request, public_id, lambda: lifecycle.suspend(
-            public_id, until=until, decision=data.decision, actor=_actor(request),
-            settings=state.settings))
-
-    @post("/{public_id:str}/revoke", opt=DECIDE)
-    async def revoke(self, public_id: ID, request: Request, state: State,
-                     data: Annotated[DecisionForm, URL_FORM]) -> Template | Redirect:
-        return await self._act(request, public_id, lambda: lifecycle.revoke(
-            public_id, decision=data.decision, actor=_actor(request), settings=state.settings))
 
     @post("/{public_id:str}/reinstate", opt=DECIDE)
     async def reinstate(self, public_id: ID, request: Request, state: State,

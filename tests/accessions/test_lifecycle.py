@@ -21,7 +21,7 @@ from registry.audit.services import SYSTEM
 from registry.deadlines import services as deadlines
 from registry.mail.services import build_message
 from registry.mail.tables import OutboxMessage
-from registry.refusals import Conflict
+from registry.refusals import Conflict, Invalid
 from tests.accessions.test_review import applied
 from tests.accessions.test_submission import FORM
 from tests.factories import (
@@ -363,40 +363,65 @@ async def test_a_new_version_supersedes_and_invites_to_accede_again(
 
 # --- Decisions of the ethics panel -----------------------------------------------------
 
-async def test_the_panel_suspends_reinstates_and_revokes(client, synced):
+async def test_no_one_member_can_suspend_or_revoke(client, synced):
+    """A suspension or a revocation comes only from a case (registry/cases): the staff
+    page and the command line offer none, for any role."""
     signatory = await accepted(client, synced)
-    panel = await make_member(synced, "panel_member")
-    await login_over_http(client, panel)
+    member = await make_member(synced, "panel_member")
+    await login_over_http(client, member)
     page = await client.get(f"/staff/signatories/{signatory}")
     assert "Decisions of the ethics panel" in page.text
+    assert f"/staff/signatories/{signatory}/suspend" not in page.text
+    assert f"/staff/signatories/{signatory}/revoke" not in page.text
     token = csrf_token(page.text)
-    past = await client.post(f"/staff/signatories/{signatory}/suspend", data={
-        "_csrf_token": token, "decision": "P-1", "until": "2020-01-01"})
-    assert past.status_code == 400 and "end in the future" in past.text
-    until = (datetime.now(UTC) + timedelta(days=60)).date().isoformat()
-    suspended = await client.post(f"/staff/signatories/{signatory}/suspend", data={
-        "_csrf_token": token, "decision": "P-2026/3", "until": until}, follow_redirects=False)
-    assert suspended.status_code == 303
+    for action in ("suspend", "revoke"):
+        tried = await client.post(f"/staff/signatories/{signatory}/{action}", data={
+            "_csrf_token": token, "decision": "P-1", "until": "2099-01-01"})
+        assert tried.status_code in (404, 405), action
+    assert (await public_status(client, signatory))["status"] == "active"
+
+
+async def test_suspension_reinstatement_and_revocation_as_the_cases_apply_them(
+        client, synced):
+    """The life cycle's side of a case's sanctions (registry/cases/decisions.py calls
+    these): a suspension until a date ends by itself; revoked is final."""
+    signatory = await accepted(client, synced)
+    with pytest.raises(Invalid, match="end in the future"):
+        await lifecycle.suspend(signatory, until=datetime(2020, 1, 1, tzinfo=UTC),
+                                decision="case 2026-AAAAAA", actor=SYSTEM, settings=synced)
+    until = datetime.now(UTC).replace(microsecond=0) + timedelta(days=60)
+    await lifecycle.suspend(signatory, until=until, decision="case 2026-AAAAAA",
+                            actor=SYSTEM, settings=synced)
     shown = await public_status(client, signatory)
-    assert shown["status"] == "suspended" and shown["suspended_until"] == until
-    assert f"suspended until {until}" in text((await mails())[-1])
+    assert shown["status"] == "suspended" and shown["suspended_until"] == until.date().isoformat()
+    assert f"suspended until {until.date().isoformat()}" in text((await mails())[-1])
     # The register says until when, as the public fact does.
-    long_date = format_date(datetime.fromisoformat(until).date(), format="long", locale="en")
+    long_date = format_date(until.date(), format="long", locale="en")
     assert f"suspended until {long_date}" in (await client.get(f"/register/{signatory}")).text
+    # A later decision replaces the suspension's end (one more fact, no status change).
+    later = until + timedelta(days=30)
+    await lifecycle.suspend(signatory, until=later, decision="case 2026-AAAAAA",
+                            actor=SYSTEM, settings=synced)
+    assert (await public_status(client, signatory))["suspended_until"] == (
+        later.date().isoformat())
 
     # The suspension ends by itself on its date.
-    report = await run_deadlines(synced, now=datetime.now(UTC) + timedelta(days=61))
+    report = await run_deadlines(synced, now=later + DAY)
     assert report.reinstated == 1
     assert (await public_status(client, signatory))["status"] == "active"
 
-    revoked = await client.post(f"/staff/signatories/{signatory}/revoke", data={
-        "_csrf_token": token, "decision": "P-2026/4"}, follow_redirects=False)
-    assert revoked.status_code == 303
+    # Suspended with no end while a revocation waits for its appeal window, then revoked.
+    await lifecycle.suspend(signatory, until=None, decision="case 2026-BBBBBB", actor=SYSTEM,
+                            settings=synced)
+    assert (await public_status(client, signatory))["suspended_until"] is None
+    assert "to be revoked" in text((await mails())[-1])
+    await lifecycle.revoke(signatory, decision="case 2026-BBBBBB", actor=SYSTEM,
+                           settings=synced)
     assert (await public_status(client, signatory))["status"] == "revoked"
     # Revoked is final: every later move is refused by the transition table.
-    again = await client.post(f"/staff/signatories/{signatory}/suspend", data={
-        "_csrf_token": token, "decision": "P-5", "until": until})
-    assert again.status_code == 409 and "revoked cannot become suspended" in again.text
+    with pytest.raises(Conflict, match="revoked cannot become suspended"):
+        await lifecycle.suspend(signatory, until=until, decision="case 2026-CCCCCC",
+                                actor=SYSTEM, settings=synced)
     with pytest.raises(Conflict, match="Only a suspended accession"):
         await lifecycle.reinstate(signatory, decision="P-6", actor=SYSTEM, settings=synced)
 

@@ -14,7 +14,7 @@ import httpx
 
 from registry.changes.counters import POLL_SECONDS
 from tests.accessions.test_submission import FORM
-from tests.conftest import empty_database_in_a_thread
+from tests.conftest import REPO, empty_database_in_a_thread
 from tests.serving.server import free_port, running_registry
 
 REGISTRY = str(Path(sys.executable).with_name("registry"))
@@ -54,7 +54,9 @@ def test_registry_verify_fetches_keys_and_lists_from_the_issuer(tmp_path, data_d
                    "--status-list", f"{base}/status/suspension", check=False)
         assert also.returncode == 1 and "not a credential" in also.stdout  # stdin was empty
 
-        cli("accessions", "suspend", signatory, "--until", "2099-01-01", "--decision", "P-1")
+        suspend = [sys.executable, "-m", "tests.serving.suspend", signatory, "2099-01-01"]
+        subprocess.run(suspend, cwd=tmp_path, check=True,
+                       env={**os.environ, **env, "PYTHONPATH": str(REPO)})
         # Another process's change: heard at once on PostgreSQL, within the poll on SQLite.
         time.sleep(POLL_SECONDS + 0.2)
         bad = cli("verify", credential, check=False)

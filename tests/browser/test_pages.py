@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from registry.changes.counters import POLL_SECONDS
-from tests.conftest import IN_CI, empty_database_in_a_thread
+from tests.conftest import IN_CI, REPO, empty_database_in_a_thread
 from tests.serving.server import running_registry
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -224,7 +224,10 @@ def test_a_badge_in_a_browser_carries_a_readable_qr_code_and_tells_the_truth(
     assert page.locator("textarea.embed").input_value().startswith("<a href=")
     page.goto(f"{base}/verify/{badge_id}")
     assert "Valid: every check holds." in page.inner_text("main")
-    cli("accessions", "suspend", signatory, "--until", "2099-01-01", "--decision", "P-9")
+    # As a final decision of the ethics panel would, from another process.
+    subprocess.run([sys.executable, "-m", "tests.serving.suspend", signatory, "2099-01-01"],
+                   cwd=folder, env={**os.environ, **env, "PYTHONPATH": str(REPO)},
+                   check=True)
     # Another process's change: heard at once on PostgreSQL, within the poll on SQLite.
     time.sleep(POLL_SECONDS + 0.2)
     page.reload()

@@ -1,5 +1,6 @@
 """Two hosts, one PostgreSQL database: a panel decision taken through one host shows on
-the other within two seconds, though the other had the badge cached. The hosts share
+the other within two seconds, though the other had the badge cached (a suspension from
+another process, then its end decided through host A). The hosts share
 the database and the configured key files, nothing else (each its own data directory).
 """
 
@@ -24,7 +25,7 @@ import pytest
 
 from registry.badges import bitstring
 from tests.accessions.test_submission import FORM
-from tests.conftest import empty_database_in_a_thread
+from tests.conftest import REPO, empty_database_in_a_thread
 from tests.serving.server import running_registry
 
 REGISTRY = str(Path(sys.executable).with_name("registry"))
@@ -74,7 +75,7 @@ def _first_time(checks: dict[str, Callable[[], bool]], within: float) -> dict[st
     return seen
 
 
-def test_a_suspension_through_host_a_shows_on_host_b_at_once(tmp_path, data_dir,
+def test_a_decision_through_host_a_shows_on_host_b_at_once(tmp_path, data_dir,
                                                              database_url, is_postgres):
     if not is_postgres:
         pytest.skip("hosts share a PostgreSQL database; SQLite runs serve one host")
@@ -130,7 +131,13 @@ def test_a_suspension_through_host_a_shows_on_host_b_at_once(tmp_path, data_dir,
             assert not any(check() for check in checks.values())
             assert "Valid: every check holds." in b.get(f"/verify/{badge_id}").text
 
-        # A panel member enrols and logs in through host A, and suspends the signatory.
+        # Suspended, as a final decision of the ethics panel does, from another process.
+        subprocess.run([sys.executable, "-m", "tests.serving.suspend", signatory, "2099-01-01"],
+                       cwd=folders["cli"], check=True, env={
+                           **os.environ, **env_of("cli"), "PYTHONPATH": str(REPO)})
+        assert set(_first_time(checks, WITHIN)) == set(checks)
+
+        # A panel member enrols and logs in through host A, and ends the suspension.
         link = re.search(r"https?://\S+/staff/enrol/\S+", cli(
             "staff", "create", "--email", "panel@example.org", "--name", "Panel Member",
             "--role", "panel_member"))[0].removeprefix(BASE_URL)
@@ -149,13 +156,14 @@ def test_a_suspension_through_host_a_shows_on_host_b_at_once(tmp_path, data_dir,
             "_csrf_token": _csrf(page),
             "code": pyotp.TOTP(secret).at(time.time() + 30)}).status_code == 303
         page = staff.get(f"/staff/signatories/{signatory}").text
-        done = staff.post(f"/staff/signatories/{signatory}/suspend", data={
-            "_csrf_token": _csrf(page), "decision": "P-2026-7", "until": "2099-01-01"})
+        done = staff.post(f"/staff/signatories/{signatory}/reinstate", data={
+            "_csrf_token": _csrf(page), "decision": "P-2026-7"})
         assert done.status_code == 303, done.text  # committed
 
-        seen = _first_time(checks, WITHIN)
-        print("host B after the suspension through host A: " + ", ".join(
+        lifted = {name: (lambda check=check: not check()) for name, check in checks.items()}
+        seen = _first_time(lifted, WITHIN)
+        print("host B after the reinstatement through host A: " + ", ".join(
             f"{name} {seconds * 1000:.0f} ms" for name, seconds in seen.items()))
         assert set(seen) == set(checks), f"never seen on host B: {set(checks) - set(seen)}"
         assert max(seen.values()) < WITHIN, seen
-        assert "Not valid." in b.get(f"/verify/{badge_id}").text
+        assert "Valid: every check holds." in b.get(f"/verify/{badge_id}").text
