@@ -321,7 +321,7 @@ async def test_a_conflict_of_interest_appealed_and_decided_by_another_panel(clie
 
 
 async def test_a_signatory_declares_its_own_conflict(client, synced):
-    respondent = await accepted(client, synced)
+    await accepted(client, synced)
     page = await client.get("/complaints/declare")
     asked = await client.post("/complaints/declare", data={
         "_csrf_token": csrf_token(page.text), "contact_email": FORM["contact_email"]})
