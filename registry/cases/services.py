@@ -131,14 +131,11 @@ async def _open(*, kind: str, respondent: str, principles: list[int], account: s
                            details={"kind": kind, "evidence": len(evidence),
                                     "self_declared": self_declared})
         case = await stages.find(reference)
-        clock = stages.CLOCKS[Stage.received]
-        due = now + timedelta(days=getattr(settings, clock.days))
-        await stages.schedule(case, clock.kind, due, now=now)
-        remind = due - timedelta(days=settings.case_reminder_days)
-        if settings.case_reminder_days and remind > now:
-            await stages.schedule(case, stages.REMINDER, remind, now=now, stated_at=due)
+        await stages.start_clock(case, now=now, settings=settings)
+        due = await stages.next_deadline(case)
+        assert due is not None
         await notices.to_staff("staff_new_case", roles={Role.secretariat}, settings=settings,
-                               reference=reference, due=notices.day(due))
+                               reference=reference, due=notices.day(due.due_at))
     return Filed(reference=reference, receipt_code=code)
 
 

@@ -285,14 +285,20 @@ async def move(case: CaseRecord, to: Stage, *, actor: audit.Actor, now: datetime
                        details={"from": case.stage.value, "to": to.value, **(details or {})})
     await deadlines.cancel(case.subject, [*CLOCK_KINDS, REMINDER], now=now)
     moved = replace(case, stage=to, closed_at=now if to in FINAL else None)
-    clock = CLOCKS.get(to)
-    if clock is not None:
-        due = now + timedelta(days=getattr(settings, clock.days))
-        await schedule(moved, clock.kind, due, now=now)
-        remind = due - timedelta(days=settings.case_reminder_days)
-        if clock.then is None and settings.case_reminder_days and remind > now:
-            await schedule(moved, REMINDER, remind, now=now, stated_at=due)
+    await start_clock(moved, now=now, settings=settings)
     return moved
+
+
+async def start_clock(case: CaseRecord, *, now: datetime, settings: Settings) -> None:
+    """The deadline of the case's stage, and, where staff must act, a reminder before it."""
+    clock = CLOCKS.get(case.stage)
+    if clock is None:
+        return
+    due = now + timedelta(days=getattr(settings, clock.days))
+    await schedule(case, clock.kind, due, now=now)
+    remind = due - timedelta(days=settings.case_reminder_days)
+    if clock.then is None and settings.case_reminder_days and remind > now:
+        await schedule(case, REMINDER, remind, now=now, stated_at=due)
 
 
 async def next_deadline(case: CaseRecord) -> deadlines.Due | None:
