@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from registry.accessions import register
 from registry.accessions.schemas import Kind
 from registry.badges import services as badges
+from registry.cases import publication
 from registry.web.i18n import gettext as _
 
 Text = Annotated[str, QueryParameter(name="q", max_length=200)]
@@ -27,6 +28,13 @@ class EventOut(BaseModel):
     status: str
     version: str
     at: datetime
+
+
+class CaseDecisionOut(BaseModel):
+    reference: str
+    outcome: str
+    decided: date | None
+    url: str
 
 
 class SignatoryOut(BaseModel):
@@ -46,6 +54,8 @@ class SignatoryOut(BaseModel):
     suspended_until: date | None = None
     history: list[EventOut] | None = None
     url: str
+    # The published decisions that name it (only for one signatory, not in a search).
+    decisions: list[CaseDecisionOut] | None = None
 
 
 class SignatoryPage(BaseModel):
@@ -95,6 +105,8 @@ class RegisterPages(Controller):
         badge_id = await badges.badge_of_signatory(entry.id)
         return Template("register/signatory.html", context={
             "entry": entry, "status_words": register.STATUS_WORDS,
+            "decisions": await publication.for_respondent(entry.id),
+            "outcome_words": publication.OUTCOME_WORDS,
             "event_words": register.EVENT_WORDS, "badge_id": badge_id,
             "embed": badges.embed_html(state.settings, badge_id, entry.name)
             if badge_id else None})
@@ -115,8 +127,12 @@ class SignatoryApi(Controller):
     @get("/{signatory_id:str}")
     async def signatory(self, signatory_id: Annotated[str, Parameter(max_length=200)]
                         ) -> SignatoryOut:
-        """One listed signatory, with what its listing shows."""
+        """One listed signatory, with what its listing shows and the published decisions
+        that name it."""
         entry = await register.find(signatory_id)
         if entry is None:
             raise _not_found()
-        return _out(entry)
+        decisions = [CaseDecisionOut(reference=d.reference, outcome=d.outcome,
+                                     decided=d.decided, url=f"/cases/{d.reference}")
+                     for d in await publication.for_respondent(entry.id)]
+        return _out(entry).model_copy(update={"decisions": decisions})

@@ -1,8 +1,10 @@
 from registry.capability import Capability
 from registry.cases import decisions
 from registry.cases.controllers import ComplaintApi, ComplaintPages
+from registry.cases.public_controllers import PublishedCaseApi, PublishedCasePages
 from registry.cases.staff_controllers import CaseStaffPages, InterestPages
 
 CAPABILITY = Capability(name="cases",
-                        routes=[ComplaintPages, ComplaintApi, CaseStaffPages, InterestPages],
+                        routes=[ComplaintPages, ComplaintApi, PublishedCasePages, PublishedCaseApi,
+                                CaseStaffPages, InterestPages],
                         install=decisions.install)

@@ -90,19 +90,8 @@ DRAFTING = {Instance.first: frozenset({S.review}), Instance.appeal: frozenset({S
 VOTING = {Instance.first: S.deliberation, Instance.appeal: S.appeal}
 ADOPTED_TO = {Instance.first: S.publication, Instance.appeal: S.appeal_publication}
 LONGEST_SUSPENSION = timedelta(days=3 * 365)
-OUTCOME_WORDS = {
-    "not_upheld": N_("not upheld"),
-    "upheld_with_recommendation": N_("upheld, with a recommendation"),
-    "public_reprimand": N_("upheld: public reprimand"),
-    "suspension": N_("upheld: suspension"),
-    "revocation": N_("upheld: revocation"),
-}
-REASON_WORDS = {
-    "not_a_signatory": N_("the respondent is not a signatory"),
-    "out_of_scope": N_("outside the scope of the Principles"),
-    "manifestly_unfounded": N_("manifestly unfounded"),
-    "duplicate": N_("a duplicate of another case"),
-}
+OUTCOME_WORDS = stages.OUTCOME_WORDS
+REASON_WORDS = stages.REASON_WORDS
 NOT_AT_STAGE = N_("This cannot be done at the present stage of the case.")
 
 
@@ -307,7 +296,8 @@ async def save_draft(reference: str, staff_id: int, values: dict[str, Any], *,
         if current is None:
             await CaseDecision.insert(CaseDecision(
                 case_file=case.id, instance=instance, status=DecisionStatus.draft,
-                content=content, drafted_by=staff_id, drafted_at=now))
+                content=content, drafted_by=staff_id, drafted_at=now,
+                countersignature=seal(CaseDecision.countersignature, "")))
         else:
             await CaseDecision.update({CaseDecision.content: content,
                                        CaseDecision.drafted_by: staff_id,

@@ -303,7 +303,7 @@ async def assign(reference: str, staff_id: int, *, actor: audit.Actor,
                            why=why(candidate.reasons[0]))
         await PanelSeat.insert(PanelSeat(
             case_file=case.id, staff=staff_id, instance=case.instance, assigned_by=int(
-                actor.id or 0), assigned_at=now))
+                actor.id or 0), assigned_at=now, recusal_reason=seal(PanelSeat.recusal_reason, "")))
         await audit.record(EventTag.case_panel_assigned, actor=actor, subject=case.subject,
                            details={"staff": staff_id, "instance": case.instance.value})
         await notices.to_staff("staff_assigned", staff_ids={staff_id}, settings=settings,

@@ -122,6 +122,7 @@ async def _open(*, kind: str, respondent: str, principles: list[int], account: s
                 "respondent": respondent, "principles": principles, "account": account})),
             filer=seal(Case.filer, json.dumps(filer)),
             filer_persecution=seal_moment(Case.filer_persecution, None),
+            effects=seal(Case.effects, "{}"),
             receipt_hash=hashed, filed_at=now, self_declared=self_declared))
         await CaseStep.insert(CaseStep(case_file=rows[0]["id"], stage=Stage.received, at=now))
         await parties.keep_evidence(rows[0]["id"], "filer", evidence, now)

@@ -123,6 +123,21 @@ DUE_WORDS = {
     "case:appeal_window": N_("end of the appeal window"),
     "case:appeal_review": N_("appeal decision"),
 }
+OUTCOME_WORDS = {
+    "not_upheld": N_("not upheld"),
+    "upheld_with_recommendation": N_("upheld, with a recommendation"),
+    "public_reprimand": N_("upheld: public reprimand"),
+    "suspension": N_("upheld: accession suspended"),
+    "revocation": N_("upheld: accession revoked"),
+    "inadmissible": N_("inadmissible"),
+    "deferred": N_("decision deferred"),
+}
+REASON_WORDS = {
+    "not_a_signatory": N_("it does not concern a signatory"),
+    "out_of_scope": N_("it is outside the scope of the Principles"),
+    "manifestly_unfounded": N_("it is manifestly unfounded"),
+    "duplicate": N_("it repeats another case"),
+}
 TRANSITION_REFUSED = N_("A case at the stage \"%(current)s\" cannot move to \"%(wanted)s\".")
 
 
@@ -176,7 +191,7 @@ class CaseRecord:
 
 def opened(row: dict) -> CaseRecord:
     complaint = json.loads(unseal(Case.complaint, row["complaint"]))
-    effects = unseal(Case.effects, row["effects"]) if row["effects"] else ""
+    effects = unseal(Case.effects, row["effects"]) if row["effects"] else ""  # older rows
     return CaseRecord(
         id=row["id"], reference=row["reference"], kind=row["kind"], stage=Stage(row["stage"]),
         filed_at=row["filed_at"], self_declared=bool(row["self_declared"]),

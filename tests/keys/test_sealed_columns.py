@@ -7,7 +7,8 @@ from __future__ import annotations
 import base64
 import io
 import json
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 
 from joserfc import jws as independent_jws
 from joserfc.jwk import ECKey
@@ -23,14 +24,16 @@ from registry.mail import services as mail
 from registry.mail.transport import SmtpTransport
 from registry.staff import services as staff
 from registry.staff.permissions import Role
-from tests.accessions.test_lifecycle import accepted, last_link, press
+from tests.accessions.test_lifecycle import accepted, last_link, mails, press, text
 from tests.accessions.test_review import applied
 from tests.accessions.test_submission import FORM
 from tests.staff.helpers import last_event_id, make_member
 
 # Words that the use below puts into sealed columns, and must appear nowhere raw.
-SECRETS = ["Case Account Secret", "Case Filer Secretname", "case.filer@example.org",
-           "case-evidence-secret", "Case Message Secret", "Secretname",
+SECRETS = ["Interest Secret Org", "Recusal Secret", "Note Secret", "Reasoning Secret",
+           "Summary Secret", "Dissent Secret", "Appeal Secret", "Interim Secret",
+           "Answer Secret", "Case Account Secret", "Case Filer Secretname",
+           "case.filer@example.org", "case-evidence-secret", "Case Message Secret", "Secretname",
            "hidden.person@example.org", "Hanna Hiddenname", "Prove it please",
            "We are independent", "Too close to the ministry", FORM["contact_email"],
            FORM["representative_name"], "Marked Org", "marked@example.org", "Quiet Org"]
@@ -52,7 +55,7 @@ async def test_every_sealed_column_is_unreadable_in_the_raw_rows(client, synced,
                 answer="We are independent")
     await review.reject(asked, "Too close to the ministry", actor=SYSTEM, settings=synced)
     await signed_by_own_key(client)
-    await accepted(client, synced)
+    plain = await accepted(client, synced)
     await accepted(client, synced, public_name="Quiet Org", legal_name="Quiet Org",
                    contact_email="quiet@example.org", listing="unlisted")
     # The persecuted mark, with a withdrawal paused under it.
@@ -63,6 +66,9 @@ async def test_every_sealed_column_is_unreadable_in_the_raw_rows(client, synced,
     await press(client, await last_link("withdraw", to="marked@example.org"))
     # A case: what happened, who filed, a message and a photo of evidence.
     await filed_case(client, marked)
+    # And one heard by the panel to its appeal: interests, seats and a recusal, a note,
+    # the respondent's answer, a draft, votes with a dissent, an interim measure.
+    await heard_case(synced, plain)
     # Mail that could not be delivered keeps the server's words (they may name the address).
     await mail.deliver_due(SmtpTransport(smtp_server(start=False).url()), settings=synced)
 
@@ -122,6 +128,57 @@ async def filed_case(client, respondent: str) -> None:
         "reference": filed.json()["reference"], "receipt_code": filed.json()["receipt_code"],
         "text": "Case Message Secret: and again on Monday."})
     assert written.status_code == 201, written.text
+
+
+async def heard_case(settings, respondent: str) -> None:
+    from registry.audit.services import staff_actor
+    from registry.cases import decisions, panel, parties, services
+    from registry.cases.schemas import ComplaintForm
+    from tests.factories import fall_due
+
+    filed = await services.file(ComplaintForm(
+        kind="complaint", respondent=respondent, principles=[11], anonymous=True,
+        account="Case Account Secret: the names of our volunteers again."),
+        language="en", settings=settings)
+    ref = filed.reference
+    chair, one, two, recusing = [await make_member(settings, role) for role in (
+        "panel_chair", "panel_member", "panel_member", "panel_member")]
+    await panel.declare_interest(one.id, "name", "Interest Secret Org", "board member",
+                                 actor=staff_actor(one.id))
+    await decisions.acknowledge(ref, actor=SYSTEM, settings=settings)
+    for member in (chair, one, two, recusing):
+        await panel.assign(ref, member.id, actor=staff_actor(chair.id), settings=settings)
+        await panel.confirm(ref, member.id, actor=staff_actor(member.id))
+    await panel.recuse(ref, recusing.id, "Recusal Secret: I know the filer.",
+                       actor=staff_actor(recusing.id), settings=settings)
+    await decisions.add_note(ref, one.id, "Note Secret: check the archive.",
+                             actor=staff_actor(one.id))
+    await decisions.decide_admissibility(ref, one.id, admissible=True, reason=None,
+                                         actor=staff_actor(one.id), settings=settings)
+    await decisions.propose_interim(ref, chair.id,
+                                    until=datetime.now(UTC).date() + timedelta(days=10),
+                                    reason="Interim Secret: threats continue.",
+                                    actor=staff_actor(chair.id), settings=settings)
+    await decisions.confirm_interim(ref, one.id, actor=staff_actor(one.id), settings=settings)
+    [link] = [re.search(r"/complaints/respond/(\S+)", text(m))[1]
+              for m in await mails(FORM["contact_email"]) if "/complaints/respond/" in text(m)]
+    await parties.respondent_writes(link, "Answer Secret: we apologised.", settings=settings)
+    await decisions.save_draft(ref, one.id, {
+        "outcome": "public_reprimand", "principles_breached": [11],
+        "reasoning": "Reasoning Secret: the names were published.",
+        "public_summary": "Summary Secret: personal data were published.",
+        "names_respondent": True}, actor=staff_actor(one.id))
+    await decisions.share_draft(ref, one.id, actor=staff_actor(one.id), settings=settings)
+    await fall_due(ref, "case:comments")
+    await decisions.vote(ref, two.id, in_favour=False, dissent="Dissent Secret: too mild.",
+                         actor=staff_actor(two.id), settings=settings)
+    await decisions.vote(ref, one.id, in_favour=True, actor=staff_actor(one.id),
+                         settings=settings)
+    assert await decisions.vote(ref, chair.id, in_favour=True, actor=staff_actor(chair.id),
+                                settings=settings) == "adopted"
+    await decisions.publish(ref, defer=False, actor=staff_actor(chair.id), settings=settings)
+    await services.filer_appeals(ref, filed.receipt_code, "Appeal Secret: far too mild.",
+                                 settings=settings)
 
 
 async def signed_by_own_key(client) -> None:
