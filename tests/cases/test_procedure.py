@@ -227,6 +227,13 @@ async def test_a_complaint_upheld_with_a_suspension_suspends_the_badge_until_it_
     assert document["respondent"] == {"signatory": respondent, "name": FORM["public_name"]}
     assert document["outcome"] == "suspension" and document["suspension_until"] == str(until)
     assert "Volha" not in fact["entry"] and "volha@" not in fact["entry"]
+    for public_page in ("/cases", f"/cases/{reference}", f"/register/{respondent}",
+                        f"/api/v1/cases/{reference}"):
+        shown = await client.get(public_page)
+        assert shown.status_code == 200, public_page
+        assert "Volha" not in shown.text and "filer.example" not in shown.text
+    assert "personal data without their consent" in (await client.get(f"/cases/{reference}")).text
+    assert reference in (await client.get(f"/register/{respondent}")).text
     # The filer who gave an address was told there is news, in fixed words only.
     news = await mails(to="volha@filer.example")
     assert news and all(ACCOUNT[:30] not in text(m) and SUMMARY not in text(m) for m in news)
@@ -433,6 +440,27 @@ async def test_the_filer_stays_hidden_and_the_rows_are_sealed(client, synced):
                    "archived page", respondent, code.replace(" ", "")):
         assert secret not in raw, secret
     assert base64.b64encode(b"Siarhei").decode() not in raw
+
+
+async def test_a_filer_who_consents_is_named_to_the_respondent_and_nobody_else(
+        client, synced):
+    respondent = await accepted(client, synced)
+    reference, _ = await file_by_page(
+        client, respondent, identity="named", name="Maryia Consenting",
+        contact_email="maryia@filer.example", consent_to_identity="on")
+    secretariat = await staff_session(synced, "secretariat")
+    chair = await staff_session(synced, "panel_chair")
+    member = await staff_session(synced, "panel_member")
+    await staff_post(client, secretariat, f"/staff/cases/{reference}/acknowledge")
+    await seat(client, chair, reference, member)
+    await staff_post(client, member, f"/staff/cases/{reference}/admissibility",
+                     {"admissible": "yes"})
+    page = await client.get(f"/complaints/respond/{(await respondent_links())[-1]}")
+    assert "Maryia Consenting" in page.text and "maryia@filer.example" not in page.text
+    # Not in the mail that told the respondent, nor on the staff overview.
+    assert all("Maryia" not in text(m) for m in await mails())
+    assert "Maryia" not in (await staff_get(client, secretariat, f"/staff/cases/{reference}")
+                            ).text
 
 
 async def test_votes_at_the_same_moment_make_one_decision(client, synced):
