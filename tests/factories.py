@@ -100,10 +100,11 @@ class Staff:
     session: str
 
 
-async def staff_session(settings, *roles: str, name: str = "Ales Test") -> Staff:
+async def staff_session(settings, *roles: str, name: str = "Ales Test",
+                        language: str = "en") -> Staff:
     from tests.staff.helpers import make_member, session_for
 
-    member = await make_member(settings, *roles, name=name)
+    member = await make_member(settings, *roles, name=name, language=language)
     return Staff(member.id, await session_for(member, settings))
 
 

@@ -72,7 +72,7 @@ from registry.facts import kinds as facts
 from registry.facts import services as public
 from registry.keys import signing
 from registry.keys.sealed import seal, seal_moment, unseal
-from registry.refusals import Conflict, Forbidden, Invalid, NotFound
+from registry.refusals import Conflict, Forbidden, Invalid, NotFound, Words
 from registry.settings import Settings
 from registry.staff.permissions import Role
 from registry.translation import N_
@@ -740,8 +740,8 @@ async def _stage_due(due: deadlines.Due, now: datetime) -> bool:
     return True
 
 
-def _what(kind: str) -> str:
-    return stages.DUE_WORDS.get(kind, kind)
+def _what(kind: str) -> Words:
+    return Words(stages.DUE_WORDS.get(kind, kind))
 
 
 async def _remind(due: deadlines.Due, now: datetime) -> bool:

@@ -10,6 +10,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from registry import translation
+from registry.refusals import Words
 from registry.resources import bundled_dir
 
 _environment: Environment | None = None
@@ -42,6 +43,11 @@ def render(template: str, *, language: str, context: dict[str, Any]) -> Rendered
     assert _environment is not None
     with translation.using(language):
         values = {**context, "language": translation.current()}
+        if isinstance(values.get("values"), dict):
+            # Words given as values (what is due, say) are said in the mail's language.
+            values["values"] = {key: value.text(translation.gettext)
+                                if isinstance(value, Words) else value
+                                for key, value in values["values"].items()}
         subject = _environment.get_template(f"{template}.subject.txt").render(values)
         return Rendered(
             subject=" ".join(subject.split()),

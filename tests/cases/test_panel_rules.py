@@ -23,6 +23,7 @@ from registry.deadlines.tables import Deadline
 from registry.mail.services import build_message
 from registry.mail.tables import OutboxMessage
 from registry.refusals import Conflict, Forbidden
+from registry.translation import translations
 from tests.accessions.test_lifecycle import accepted, text
 from tests.badges.test_badges import badge_of
 from tests.cases.test_procedure import ACCOUNT, follow_up, seat, stage
@@ -130,7 +131,7 @@ async def test_case_deadlines_pause_with_a_persecuted_respondent_and_move_by_the
 
 
 async def test_staff_are_reminded_before_their_deadline_in_fixed_words(client, synced):
-    _respondent, filed, _chair, (member, _other) = await _admitted(client, synced)
+    _respondent, filed, chair, (member, _other) = await _admitted(client, synced)
     await fall_due(filed.reference, "case:answer")
     assert await stage(filed.reference) == "review"
     subject = stages.subject_of(filed.reference)
@@ -144,6 +145,21 @@ async def test_staff_are_reminded_before_their_deadline_in_fixed_words(client, s
     assert len(sent) == 3  # the chair and the two members who sit
     assert all(ACCOUNT[:30] not in text(m) and f"/staff/cases/{filed.reference}" in text(m)
                for m in sent)
+    # A member who reads Belarusian reads what is due in Belarusian, inside its sentence.
+    speaker = await staff_session(synced, "panel_member", language="be")
+    await staff_post(client, chair, f"/staff/cases/{filed.reference}/assign",
+                     {"staff": str(speaker.id)})
+    await stages.schedule(await stages.find(filed.reference), stages.REMINDER,
+                          datetime.now(UTC) + timedelta(hours=1), now=datetime.now(UTC),
+                          stated_at=review.due_at)
+    await fall_due(filed.reference, stages.REMINDER)
+    be = translations("be").gettext
+    latest = [build_message(row, sender="r@example.org")
+              for row in await OutboxMessage.select().order_by(OutboxMessage.id)][-4:]
+    [belarusian] = [m for m in latest if m["Content-Language"] == "be"]
+    assert be("draft decision") != "draft decision"
+    assert be("draft decision") in belarusian["Subject"]
+    assert "draft decision" not in text(belarusian)
     # Overdue: the dashboard says so, first.
     await fall_due(filed.reference, "case:review")
     board = await staff_get(client, member, "/staff/cases")
