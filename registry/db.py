@@ -106,6 +106,8 @@ class _Pending:
     before: dict[Callable[[list[Any]], Awaitable[None]], list[Any]] = dataclasses.field(
         default_factory=dict)
     after: list[Callable[[], None]] = dataclasses.field(default_factory=list)
+    # Work in a transaction of its own once this one has ended, committed or not.
+    after_end: list[Callable[[], Awaitable[None]]] = dataclasses.field(default_factory=list)
 
 
 _pending: contextvars.ContextVar[_Pending | None] = contextvars.ContextVar(
@@ -136,8 +138,21 @@ async def write_transaction() -> AsyncIterator[None]:
                 await work(items)
     finally:
         _pending.reset(token)
+        for later in pending.after_end:
+            async with write_transaction():
+                await later()
     for callback in pending.after:
         callback()
+
+
+def after_end(work: Callable[[], Awaitable[None]]) -> None:
+    """Run `await work()` in a write transaction of its own once the current one has
+    ended, whether it committed or rolled back (a refusal's audit event must stay
+    although the refused change does not). At once outside a transaction: not allowed."""
+    pending = _pending.get()
+    if pending is None:
+        raise RuntimeError("after_end needs a write transaction")
+    pending.after_end.append(work)
 
 
 def in_write_transaction() -> bool:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import Controller, Response, get, post
-from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import CacheControlHeader, State
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, Parameter
@@ -38,10 +35,10 @@ from registry.accessions.schemas import (
 from registry.principles import services as principles
 from registry.refusals import Invalid, Refusal
 from registry.web import errors, i18n
+from registry.web.background import after_answering
 from registry.web.i18n import N_
 from registry.web.i18n import gettext as _
 
-log = logging.getLogger("registry.accede")
 NO_STORE = CacheControlHeader(no_store=True)
 TOKEN = Annotated[str, Parameter(max_length=300)]
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
@@ -94,20 +91,6 @@ def _link_page(name: str, token: str, *, done: bool = False, **values: Any) -> T
     return Template("accede/link_action.html", context={
         "action": LINK_ACTIONS[name], "path": f"/accede/{name}/{token}", "done": done,
         "values": values})
-
-
-def _after_answering(work: Callable[..., Awaitable[None]], *args: Any,
-                     **kwargs: Any) -> BackgroundTask:
-    """Work done after the answer has gone: whether an address is known must not show in
-    how long the answer took."""
-
-    async def run() -> None:
-        try:
-            await work(*args, **kwargs)
-        except Exception:  # the person was answered already; the log keeps the trouble
-            log.exception("accede: %s failed after answering", work.__name__)
-
-    return BackgroundTask(run)
 
 
 def _form_data(raw: dict[str, Any]) -> dict[str, Any]:
@@ -173,7 +156,7 @@ class AccedePages(Controller):
                 "done": False, "error": field_errors(error).get("contact_email")})
         return Template("accede/resend.html", context={
             "done": True, "error": None, "answer": _(services.RESEND_ANSWER)},
-            background=_after_answering(services.resend_confirmation, request.contact_email,
+            background=after_answering(services.resend_confirmation, request.contact_email,
                                         settings=state.settings))
 
     @get("/confirm/{token:str}")
@@ -233,7 +216,7 @@ class AccedePages(Controller):
                 "days": state.settings.withdrawal_cooling_off_days})
         return Template("accede/withdraw_request.html", context={
             "done": True, "answer": _(lifecycle.ASK_WITHDRAWAL_ANSWER)},
-            background=_after_answering(lifecycle.ask_withdrawal, request.contact_email,
+            background=after_answering(lifecycle.ask_withdrawal, request.contact_email,
                                         settings=state.settings))
 
     @get("/withdraw/{token:str}")
@@ -322,7 +305,7 @@ class AccessionApi(Controller):
         """Send a new confirmation link (at most one every 10 minutes). The answer is the
         same whether or not an application with this address exists."""
         return Response({"detail": _(services.RESEND_ANSWER)}, status_code=202,
-                        background=_after_answering(services.resend_confirmation,
+                        background=after_answering(services.resend_confirmation,
                                                     data.contact_email,
                                                     settings=state.settings))
 
@@ -355,7 +338,7 @@ class AccessionApi(Controller):
         """Ask for a link to withdraw: it goes to the contact address, if an accession
         with it is in the register. The answer is the same either way."""
         return Response({"detail": _(lifecycle.ASK_WITHDRAWAL_ANSWER)}, status_code=202,
-                        background=_after_answering(lifecycle.ask_withdrawal,
+                        background=after_answering(lifecycle.ask_withdrawal,
                                                     data.contact_email,
                                                     settings=state.settings))
 

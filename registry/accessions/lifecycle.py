@@ -17,6 +17,7 @@ can be coerced.
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -106,7 +107,7 @@ def _day(moment: datetime | None) -> str:
 async def _record(h: Holder, fact: type[facts.AccessionFact], *, tag: EventTag,
                   actor: audit.Actor, now: datetime, status: AccessionStatus | None = None,
                   details: dict | None = None, fact_details: dict | None = None,
-                  **fields: Any) -> None:
+                  confidential: bool = False, **fields: Any) -> None:
     """Write a step of the signatory's history: its new fields, the audit event, and the
     public fact (its badge follows the fact). Inside the caller's transaction."""
     status = status or h.status
@@ -114,7 +115,8 @@ async def _record(h: Holder, fact: type[facts.AccessionFact], *, tag: EventTag,
     await Signatory.update({Signatory.status: status, **changes}).where(
         _SIGNATORY == h.signatory["id"])
     await audit.record(tag, actor=actor, subject=f"signatory:{h.public_id}",
-                       details={"status": status.value, **(details or {})})
+                       details={"status": status.value, **(details or {})},
+                       sealed=confidential)
     await public.record(fact(party=h.party(**fields), status=status.value,
                              version=fields.get("version_id", h.signatory["version_id"]),
                              **(fact_details or {})), now=now)
@@ -122,12 +124,13 @@ async def _record(h: Holder, fact: type[facts.AccessionFact], *, tag: EventTag,
 
 async def _move(h: Holder, wanted: AccessionStatus, fact: type[facts.AccessionFact], *,
                 tag: EventTag, actor: audit.Actor, now: datetime, details: dict | None = None,
-                fact_details: dict | None = None, **fields: Any) -> None:
+                fact_details: dict | None = None, confidential: bool = False,
+                **fields: Any) -> None:
     """A change of status: the one way any signatory's status changes after acceptance."""
     check_transition(h.status, wanted)
     await Accession.update({Accession.status: wanted}).where(_ACCESSION == h.accession["id"])
     await _record(h, fact, tag=tag, actor=actor, now=now, status=wanted, details=details,
-                  fact_details=fact_details, **fields)
+                  fact_details=fact_details, confidential=confidential, **fields)
 
 
 async def _notify(h: Holder, notice: str, *, url: str | None = None, **values: Any) -> None:
@@ -444,7 +447,7 @@ def _decision(reference: str) -> str:
 
 
 async def suspend(public_id: str, *, until: datetime | None, decision: str,
-                  actor: audit.Actor, settings: Settings) -> None:
+                  actor: audit.Actor, settings: Settings, confidential: bool = False) -> None:
     """Suspend by decision of the ethics panel (registry/cases: a final decision, or an
     interim measure of the chair and a second member), until a date, or with no end
     while a revocation waits for its appeal window. A suspended signatory's suspension
@@ -458,7 +461,8 @@ async def suspend(public_id: str, *, until: datetime | None, decision: str,
         step: dict[str, Any] = {
             "now": now, "actor": actor, "tag": EventTag.accession_status_suspended,
             "details": {"decision": decision, "until": until.isoformat() if until else None},
-            "fact_details": {"until": until.date() if until else None}}
+            "fact_details": {"until": until.date() if until else None},
+            "confidential": confidential}
         if h.status == S.suspended:
             await _record(h, facts.AccessionSuspended, **step)
         else:
@@ -473,19 +477,20 @@ async def suspend(public_id: str, *, until: datetime | None, decision: str,
 
 
 async def revoke(public_id: str, *, decision: str, actor: audit.Actor,
-                 settings: Settings) -> None:
+                 settings: Settings, confidential: bool = False) -> None:
     now = _now()
     decision = _decision(decision)
     async with db.write_transaction():
         h = await locked(public_id)
         await _move(h, S.revoked, facts.AccessionRevoked, now=now, actor=actor,
-                    tag=EventTag.accession_status_revoked, details={"decision": decision})
+                    tag=EventTag.accession_status_revoked, details={"decision": decision},
+                    confidential=confidential)
         await deadlines.cancel(h.subject, now=now)  # revoked is final: nothing falls due
         await _notify(h, "revoked", decision=decision)
 
 
 async def _reinstate(h: Holder, *, actor: audit.Actor, now: datetime, settings: Settings,
-                     details: dict | None = None) -> None:
+                     details: dict | None = None, confidential: bool = False) -> None:
     """Back from a suspension: to superseded if a newer version came into force meanwhile
     (with at least a month to accede to it), else active. A year that ran out during
     the suspension gets a month more, and a fresh reminder."""
@@ -503,13 +508,27 @@ async def _reinstate(h: Holder, *, actor: audit.Actor, now: datetime, settings: 
         await schedule_year(h, ends if ends and ends >= now + month else now + month,
                             now=now, settings=settings)
     await _move(h, wanted, facts.AccessionReinstated, now=now, actor=actor,
-                tag=EventTag.accession_status_reinstated, details=details)
+                tag=EventTag.accession_status_reinstated, details=details,
+                confidential=confidential)
     await _notify(h, "reinstated")
 
 
+# Whoever holds a signatory's suspension (a case of the ethics panel) says so here: then
+# only that holder lifts it (`reinstate(..., by_holder=True)`).
+SuspensionHolder = Callable[[str], Awaitable[bool]]
+_suspension_holders: list[SuspensionHolder] = []
+
+
+def hold_suspensions(holder_: SuspensionHolder) -> None:
+    if holder_ not in _suspension_holders:
+        _suspension_holders.append(holder_)
+
+
 async def reinstate(public_id: str, *, decision: str, actor: audit.Actor,
-                    settings: Settings) -> None:
-    """End a suspension early, by decision of the panel."""
+                    settings: Settings, by_holder: bool = False,
+                    confidential: bool = False) -> None:
+    """End a suspension early, by decision of the panel. A suspension that a case holds
+    ends only by a decision in that case."""
     now = _now()
     decision = _decision(decision)
     async with db.write_transaction():
@@ -517,8 +536,13 @@ async def reinstate(public_id: str, *, decision: str, actor: audit.Actor,
         if h.status != S.suspended:
             raise Conflict(N_("Only a suspended accession can be reinstated; this one is "
                               "%(status)s."), status=h.status.value)
+        if not by_holder:
+            for holds in _suspension_holders:
+                if await holds(public_id):
+                    raise Conflict(N_("This suspension was imposed in a case before the "
+                                      "ethics panel: only a decision in that case ends it."))
         await _reinstate(h, actor=actor, now=now, settings=settings,
-                         details={"decision": decision})
+                         details={"decision": decision}, confidential=confidential)
 
 
 async def _suspension_over(h: Holder, settings: Settings, now: datetime) -> bool:

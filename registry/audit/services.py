@@ -51,10 +51,14 @@ async def record(
     actor: Actor,
     subject: str | None = None,
     details: dict[str, Any] | None = None,
+    sealed: bool = False,
 ) -> None:
+    """Record an event in the caller's transaction. Sealed whole (its tag too) if its tag
+    is among SEALED, or if `sealed` says this one must be (an accession's suspension
+    that a case decided: its details would say whom the case concerns)."""
     event = AuditEvent(occurred_at=datetime.now(UTC), actor=str(actor), tag=tag.value,
                        subject=subject, details=details or {})
-    if tag in SEALED:
+    if tag in SEALED or sealed:
         # Padded to one length: a copy of the database cannot tell which event it is.
         event.sealed_record = seal(AuditEvent.sealed_record, json.dumps(
             {"tag": tag.value, "subject": subject, "details": details or {}}).ljust(SEALED_WIDTH))

@@ -61,7 +61,6 @@ class EventTag(StrEnum):
     case_draft_saved = "case:draft:saved"
     case_draft_shared = "case:draft:shared"
     case_vote_cast = "case:vote:cast"
-    case_vote_refused = "case:vote:refused"
     case_decision_adopted = "case:decision:adopted"
     case_decision_rejected = "case:decision:rejected"
     case_decision_published = "case:decision:published"
@@ -93,4 +92,8 @@ SEALED = frozenset({
     EventTag.accession_persecution_unmarked,
     EventTag.case_filer_persecution_marked,
     EventTag.case_filer_persecution_unmarked,
+    # What a case decided, before it is published, and who asked to declare a conflict.
+    EventTag.case_decision_adopted,
+    EventTag.case_sanction_applied,
+    EventTag.case_declaration_asked,
 })

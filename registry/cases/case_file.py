@@ -30,7 +30,7 @@ from registry.cases.tables import (
     Stage,
 )
 from registry.deadlines import services as deadlines
-from registry.keys.sealed import unseal
+from registry.keys.sealed import unseal, unseal_moment
 from registry.refusals import NotFound
 from registry.staff.services import list_staff
 from registry.translation import N_
@@ -188,6 +188,8 @@ class CaseFile:
     appeal: dict[str, Any] | None
     interim: list[dict[str, Any]]
     recusals: list[tuple[str, str]]  # who, why
+    # What the rules allow now, for the forms to show (each action checks again).
+    can: dict[str, bool]
 
 
 async def open_file(reference: str, staff_id: int, *, actor: audit.Actor) -> CaseFile:
@@ -215,9 +217,9 @@ async def open_file(reference: str, staff_id: int, *, actor: audit.Actor) -> Cas
     views = []
     for row in await CaseDecision.select().where(CaseDecision.case_file == case.id).order_by(
             CaseDecision._meta.primary_key):
-        votes = [Vote(names.get(v["staff"], "?"), v["in_favour"],
-                      unseal(CaseVote.dissent, v["dissent"]) if v["dissent"] else "", v["at"])
-                 for v in await CaseVote.select().where(CaseVote.decision == row["id"])]
+        votes = [Vote(names.get(v["staff"], "?"), b["in_favour"], b["dissent"], v["at"])
+                 for v in await CaseVote.select().where(CaseVote.decision == row["id"])
+                 for b in [decisions.opened_ballot(v)]]
         views.append(DecisionView(
             id=row["id"], instance=row["instance"], status=row["status"],
             draft=decisions.Draft(**json.loads(unseal(CaseDecision.content, row["content"]))),
@@ -225,7 +227,8 @@ async def open_file(reference: str, staff_id: int, *, actor: audit.Actor) -> Cas
             decided_at=row["decided_at"], sha256=row["document_sha256"], votes=votes,
             deferred_at=row["deferred_at"], published_at=row["published_at"]))
     appeal_row = await CaseAppeal.select().where(CaseAppeal.case_file == case.id).first()
-    interim = [{"until": row["until"], "reason": unseal(InterimMeasure.reason, row["reason"]),
+    interim = [{"until": unseal_moment(InterimMeasure.until, row["until"]),
+                "reason": unseal(InterimMeasure.reason, row["reason"]),
                 "proposed_by": names.get(row["proposed_by"], "?"),
                 "proposed_by_id": row["proposed_by"],
                 "confirmed_by": names.get(row["confirmed_by"]) if row["confirmed_by"] else None,
@@ -234,6 +237,17 @@ async def open_file(reference: str, staff_id: int, *, actor: audit.Actor) -> Cas
                    InterimMeasure.case_file == case.id)]
     recusals = [(seat.name, seat.recusal_reason) for seat in await panel.seats(case)
                 if seat.recused_at]
+    instance = case.instance
+    open_draft = next((v for v in views if v.instance == instance
+                       and v.status in (DecisionStatus.draft, DecisionStatus.shared)), None)
+    drafting = case.stage in decisions.DRAFTING[instance]
+    shared = open_draft is not None and open_draft.status == DecisionStatus.shared
+    can = {"write": case.stage not in stages.FINAL,
+           "decide_admissibility": case.stage == Stage.admissibility,
+           "draft": drafting and not shared,
+           "share": drafting and open_draft is not None and not shared,
+           "vote": case.stage == decisions.VOTING[instance] and shared,
+           "interim": case.stage in decisions.INTERIM_STAGES}
     return CaseFile(
         case=case, respondent_name=h.application["public_name"],
         respondent_status=h.status.value, respondent_persecuted=h.persecuted,
@@ -241,7 +255,7 @@ async def open_file(reference: str, staff_id: int, *, actor: audit.Actor) -> Cas
         appeal={"party": appeal_row["party"], "at": appeal_row["at"],
                 "grounds": unseal(CaseAppeal.grounds, appeal_row["grounds"])}
         if appeal_row else None,
-        interim=interim, recusals=recusals)
+        interim=interim, recusals=recusals, can=can)
 
 
 @dataclass(frozen=True)
@@ -257,6 +271,8 @@ NO_ATTACHMENT = N_("There is no such attachment in this case.")
 async def attachment(reference: str, attachment_id: int, staff_id: int, *,
                      actor: audit.Actor) -> Download:
     case = await stages.find(reference)
+    await panel.require_open(case, staff_id, actor=actor, what="attachment",
+                             instance=panel.reading_instance(case))
     row = await CaseAttachment.select().where(
         (CaseAttachment._meta.primary_key == attachment_id)
         & (CaseAttachment.case_file == case.id)).first()

@@ -32,6 +32,7 @@ from registry.refusals import Conflict, Invalid, Refusal
 from registry.settings import Settings
 from registry.translation import N_
 from registry.web import errors, i18n
+from registry.web.background import after_answering
 from registry.web.i18n import gettext as _
 
 NO_STORE = CacheControlHeader(no_store=True)
@@ -167,8 +168,11 @@ class ComplaintPages(Controller):
         grounds = str(data.get("grounds", ""))[:20000]
         notice, done = None, False
         try:
-            await services.filer_appeals(reference, code, grounds, settings=settings)
+            checked = RespondentWriting.model_validate({"text": grounds}).text
+            await services.filer_appeals(reference, code, checked, settings=settings)
             notice, done = _("Your appeal is lodged. Another panel will hear it."), True
+        except ValidationError as error:
+            notice = next(iter(field_errors(error).values()))
         except (Invalid, Conflict) as refusal:
             notice = refusal.text(_)
         try:
@@ -217,10 +221,12 @@ class ComplaintPages(Controller):
     async def declare_request(self, state: State,
                               data: Annotated[dict[str, Any], FORM]) -> Template:
         email = str(data.get("contact_email", ""))[:254]
-        if "@" in email:
-            await services.ask_declaration(email, settings=state.settings)
+        # Answered first, the work done after: how long the answer takes must not tell
+        # whether the address is a signatory's.
         return Template("cases/declare_request.html", context={
-            "sent": True, "answer": _(services.ASK_DECLARATION_ANSWER)})
+            "sent": True, "answer": _(services.ASK_DECLARATION_ANSWER)},
+            background=after_answering(services.ask_declaration, email,
+                                       settings=state.settings) if "@" in email else None)
 
     @get("/declare/{token:str}")
     async def declare_form(self, token: TOKEN) -> Template:
@@ -275,7 +281,7 @@ def _view_out(view: services.FilerView) -> CaseForFiler:
         reference=view.reference, kind=view.kind, stage=view.stage, filed_at=view.filed_at,
         respondent=view.respondent, principles=view.principles, account=view.account,
         messages=[MessageOut(author=m.author, text=m.text, at=m.at) for m in view.messages],
-        due=view.due, paused=view.paused, can_comment=view.can_comment,
+        due=view.due, can_comment=view.can_comment,
         can_appeal=view.can_appeal, appealed=view.appealed,
         decision=DecisionOut(draft=d.draft, instance=d.instance, outcome=d.outcome,
                              principles_breached=d.principles_breached, reasoning=d.reasoning,

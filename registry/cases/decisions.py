@@ -46,13 +46,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from registry import db, keys
-from registry.accessions import lifecycle, register
+from registry.accessions import register
 from registry.accessions.holders import holder
-from registry.accessions.tables import AccessionStatus
+from registry.accessions.register import STATUS_WORDS
 from registry.audit import services as audit
 from registry.audit.tags import EventTag
 from registry.canonical import canonical_json
-from registry.cases import notices, panel, parties, stages
+from registry.cases import notices, panel, parties, sanctions, stages
 from registry.cases.stages import CaseRecord
 from registry.cases.tables import (
     Case,
@@ -71,20 +71,16 @@ from registry.deadlines import services as deadlines
 from registry.facts import kinds as facts
 from registry.facts import services as public
 from registry.keys import signing
-from registry.keys.sealed import seal, seal_moment, unseal
+from registry.keys.sealed import seal, seal_moment, unseal, unseal_moment
 from registry.refusals import Conflict, Forbidden, Invalid, NotFound, Words
 from registry.settings import Settings
 from registry.staff.permissions import Role
 from registry.translation import N_
 
 S = Stage
-DECISION_TYPE = "case-decision+jwt"
+DECISION_TYPE = stages.DECISION_TYPE
 _DECISION = CaseDecision._meta.primary_key
 _INTERIM = InterimMeasure._meta.primary_key
-SUSPENDABLE = frozenset({AccessionStatus.active, AccessionStatus.superseded,
-                         AccessionStatus.suspended})
-REVOCABLE = frozenset({AccessionStatus.active, AccessionStatus.suspended,
-                       AccessionStatus.superseded, AccessionStatus.lapsed})
 # Where each instance drafts and votes, and where its adopted decision goes.
 DRAFTING = {Instance.first: frozenset({S.review}), Instance.appeal: frozenset({S.appeal})}
 VOTING = {Instance.first: S.deliberation, Instance.appeal: S.appeal}
@@ -181,6 +177,9 @@ async def panel_writes(reference: str, staff_id: int, audience: str, text: str, 
             raise Conflict(NOT_AT_STAGE)
         if case.self_declared:
             audience = "both"  # the declarant is the respondent
+        elif audience != "filer" and case.stage in (S.received, S.admissibility):
+            raise Conflict(N_("The respondent is told of the case only once it is found "
+                              "admissible: until then, write to the filer only."))
         await parties.add_message(case, "panel", text, audience=audience, now=now,
                                   actor=actor, tag=EventTag.case_message_sent)
         if audience in ("filer", "both") and not case.self_declared:
@@ -195,7 +194,8 @@ async def add_note(reference: str, staff_id: int, text: str, *, actor: audit.Act
     now = _now()
     async with db.write_transaction():
         case = await stages.locked(reference)
-        await panel.require_open(case, staff_id, actor=actor, what="note")
+        await panel.require_open(case, staff_id, actor=actor, what="note",
+                                 instance=case.instance)
         await CaseNote.insert(CaseNote(case_file=case.id, staff=staff_id,
                                        body=seal(CaseNote.body, text), at=now))
         await audit.record(EventTag.case_note_added, actor=actor, subject=case.subject)
@@ -320,6 +320,13 @@ async def share_draft(reference: str, staff_id: int, *, actor: audit.Actor,
         if case.stage not in DRAFTING[instance] or current is None or (
                 current["status"] != DecisionStatus.draft):
             raise Conflict(N_("There is no draft to share at this stage."))
+        await _enough(case, instance, settings)
+        until = _draft_of(current).suspension_until
+        takes_effect = now + timedelta(days=settings.case_comment_days + 1
+                                       if instance == Instance.first else 1)
+        if until and date.fromisoformat(until) <= takes_effect.date():
+            raise Invalid(N_("The suspension would end before the decision can take effect: "
+                             "give a later day."), field="suspension_until")
         await CaseDecision.update({CaseDecision.status: DecisionStatus.shared,
                                    CaseDecision.shared_at: now}).where(
             _DECISION == current["id"])
@@ -339,6 +346,27 @@ async def share_draft(reference: str, staff_id: int, *, actor: audit.Actor,
 
 VOTE_REFUSED = N_("Only the members sitting on this panel, having confirmed that they have "
                   "no conflict, may vote.")
+TOO_FEW = N_("Fewer than %(count)s members of this panel have confirmed that they have no "
+             "conflict: the chair assigns more before the panel decides.")
+ENDS_TOO_SOON = N_("The suspension in this draft would end before the decision takes "
+                   "effect. Vote against it, so that the panel drafts again.")
+BALLOT_WIDTH = 20100  # a ballot's sealed JSON is padded to one length
+
+
+def ballot(in_favour: bool, dissent: str) -> str:
+    return seal(CaseVote.ballot, json.dumps({"in_favour": in_favour, "dissent": dissent},
+                                            ensure_ascii=False).ljust(BALLOT_WIDTH))
+
+
+def opened_ballot(row: dict) -> dict[str, Any]:
+    return json.loads(unseal(CaseVote.ballot, row["ballot"]))
+
+
+async def _enough(case: CaseRecord, instance: Instance, settings: Settings) -> None:
+    """A panel decides only with at least `case_panel_min` members who confirmed."""
+    confirmed = [row for row in await panel.sitting(case, instance) if row["confirmed_at"]]
+    if len(confirmed) < settings.case_panel_min:
+        raise Conflict(TOO_FEW, count=settings.case_panel_min)
 
 
 async def vote(reference: str, staff_id: int, *, in_favour: bool, dissent: str = "",
@@ -363,31 +391,51 @@ async def vote(reference: str, staff_id: int, *, in_favour: bool, dissent: str =
         if await CaseVote.exists().where((CaseVote.decision == current["id"])
                                          & (CaseVote.staff == staff_id)):
             raise Conflict(N_("You have already voted on this draft."))
+        await _enough(case, instance, settings)
+        draft = _draft_of(current)
+        if in_favour and draft.suspension_until and (
+                date.fromisoformat(draft.suspension_until) <= now.date()):
+            raise Conflict(ENDS_TOO_SOON)
         await CaseVote.insert(CaseVote(decision=current["id"], staff=staff_id,
-                                       in_favour=in_favour,
-                                       dissent=seal(CaseVote.dissent, dissent), at=now))
+                                       ballot=ballot(in_favour, dissent), at=now))
         await audit.record(EventTag.case_vote_cast, actor=actor, subject=case.subject,
                            details={"instance": instance.value})
-        sitting = await panel.seated_ids(case, instance)
-        votes = [row for row in await CaseVote.select().where(
-            CaseVote.decision == current["id"]) if row["staff"] in sitting]
-        for_ = sum(1 for row in votes if row["in_favour"])
-        against = len(votes) - for_
-        if for_ * 2 > len(sitting):
-            await _adopt(case, current, for_=for_, against=against, panel_size=len(sitting),
-                         actor=actor, settings=settings, now=now)
-            return "adopted"
-        # A majority against, or every vote cast and no majority for: draft again.
-        if against * 2 > len(sitting) or len(votes) == len(sitting):
-            await CaseDecision.update({CaseDecision.status: DecisionStatus.rejected}).where(
-                _DECISION == current["id"])
-            await audit.record(EventTag.case_decision_rejected, actor=actor,
-                               subject=case.subject, details={"instance": instance.value})
-            if instance == Instance.first:
-                await stages.move(case, S.review, actor=actor, now=now, settings=settings,
-                                  details={"draft": "rejected"})
-            return "rejected"
-        return "open"
+        return await _tally(case, current, actor=actor, settings=settings, now=now)
+
+
+async def _tally(case: CaseRecord, current: dict, *, actor: audit.Actor, settings: Settings,
+                 now: datetime) -> str:
+    """Count the votes of the members sitting now: a majority of them for adopts the
+    draft; a majority against, or every vote cast with no majority for, rejects it."""
+    instance = Instance(current["instance"])
+    sitting = await panel.seated_ids(case, instance)
+    ballots = [opened_ballot(row) for row in await CaseVote.select().where(
+        CaseVote.decision == current["id"]) if row["staff"] in sitting]
+    for_ = sum(1 for b in ballots if b["in_favour"])
+    against = len(ballots) - for_
+    if sitting and for_ * 2 > len(sitting) and for_ >= 2:
+        await _adopt(case, current, for_=for_, against=against, panel_size=len(sitting),
+                     actor=actor, settings=settings, now=now)
+        return "adopted"
+    if sitting and (against * 2 > len(sitting) or len(ballots) == len(sitting)):
+        await CaseDecision.update({CaseDecision.status: DecisionStatus.rejected}).where(
+            _DECISION == current["id"])
+        await audit.record(EventTag.case_decision_rejected, actor=actor,
+                           subject=case.subject, details={"instance": instance.value})
+        if instance == Instance.first:
+            await stages.move(case, S.review, actor=actor, now=now, settings=settings,
+                              details={"draft": "rejected"})
+        return "rejected"
+    return "open"
+
+
+async def recount(case: CaseRecord, *, actor: audit.Actor, settings: Settings) -> str | None:
+    """After a recusal: the panel is smaller, and the votes cast may now decide."""
+    current = await _open_draft(case, case.instance)
+    if current is None or current["status"] != DecisionStatus.shared or (
+            case.stage != VOTING[case.instance]):
+        return None
+    return await _tally(case, current, actor=actor, settings=settings, now=_now())
 
 
 def document(case: CaseRecord, draft: Draft, *, instance: Instance, decided: datetime,
@@ -449,46 +497,9 @@ async def _adopt(case: CaseRecord, row: dict, *, for_: int, against: int, panel_
                                 "in_favour": for_, "against": against})
     moved = await stages.move(case, ADOPTED_TO[instance], actor=actor, now=now,
                               settings=settings)
-    await _apply(moved, Outcome(draft.outcome), draft.suspension_until,
-                 final=instance == Instance.appeal, actor=actor, settings=settings, now=now)
-
-
-async def _apply(case: CaseRecord, outcome: Outcome, until: str | None, *, final: bool,
-                 actor: audit.Actor, settings: Settings, now: datetime) -> CaseRecord:
-    """A decision's sanction, through the accession life cycle, replacing whatever this
-    case did before (an interim measure, or the first decision on appeal)."""
-    status = (await holder(case.respondent)).status
-    reference = f"case {case.reference}"
-    effects = dict(case.effects)
-    applied = "none"
-    if outcome == Outcome.suspension and status in SUSPENDABLE:
-        end = datetime.combine(date.fromisoformat(until or ""), datetime.min.time(), tzinfo=UTC)
-        await lifecycle.suspend(case.respondent, until=end, decision=reference, actor=actor,
-                                settings=settings)
-        effects = {"suspended": True, "until": end.isoformat()}
-        applied = "suspended"
-    elif outcome == Outcome.revocation and final and status in REVOCABLE:
-        await lifecycle.revoke(case.respondent, decision=reference, actor=actor,
-                               settings=settings)
-        effects = {"revoked": True}
-        applied = "revoked"
-    elif outcome == Outcome.revocation and status in SUSPENDABLE:
-        # Suspended at once; revoked when no appeal can change it any more.
-        await lifecycle.suspend(case.respondent, until=None, decision=reference, actor=actor,
-                                settings=settings)
-        effects = {"suspended": True, "revocation_pending": True}
-        applied = "suspended until the revocation is final"
-    elif outcome not in (Outcome.suspension, Outcome.revocation) and effects.get(
-            "suspended") and status == AccessionStatus.suspended:
-        await lifecycle.reinstate(case.respondent, decision=reference, actor=actor,
-                                  settings=settings)
-        effects = {}
-        applied = "reinstated"
-    elif outcome in (Outcome.suspension, Outcome.revocation):
-        applied = f"not applied: the accession is {status.value}"
-    await audit.record(EventTag.case_sanction_applied, actor=actor, subject=case.subject,
-                       details={"outcome": outcome.value, "applied": applied})
-    return await stages.set_effects(case, effects)
+    await sanctions.apply_decision(moved, Outcome(draft.outcome), draft.suspension_until,
+                                   final=instance == Instance.appeal, actor=actor,
+                                   settings=settings)
 
 
 # --- Publication -----------------------------------------------------------------------
@@ -515,6 +526,7 @@ async def publish(reference: str, *, defer: bool, actor: audit.Actor,
         case = await stages.locked(reference)
         if case.stage not in (S.publication, S.appeal_publication):
             raise Conflict(N_("There is no decision waiting for publication."))
+        await panel.require_free(case, actor)
         instance = Instance.appeal if case.stage == S.appeal_publication else Instance.first
         row = await _adopted(case, instance)
         assert row is not None, "a case reaches publication through its adopted decision"
@@ -559,6 +571,7 @@ async def publish_deferred(reference: str, *, actor: audit.Actor) -> None:
     now = _now()
     async with db.write_transaction():
         case = await stages.locked(reference)
+        await panel.require_free(case, actor)
         rows = await CaseDecision.select().where(
             (CaseDecision.case_file == case.id) & CaseDecision.deferred_at.is_not_null()
             & CaseDecision.published_at.is_null())
@@ -607,7 +620,8 @@ async def propose_interim(reference: str, staff_id: int, *, until: date, reason:
                 & InterimMeasure.withdrawn_at.is_null()):
             raise Conflict(N_("An interim measure is already proposed in this case."))
         await InterimMeasure.insert(InterimMeasure(
-            case_file=case.id, proposed_by=staff_id, proposed_at=now, until=end,
+            case_file=case.id, proposed_by=staff_id, proposed_at=now,
+            until=seal_moment(InterimMeasure.until, end),
             reason=seal(InterimMeasure.reason, reason)))
         await audit.record(EventTag.case_interim_proposed, actor=actor, subject=case.subject)
         others = await panel.seated_ids(case, case.instance) - {staff_id}
@@ -634,20 +648,19 @@ async def confirm_interim(reference: str, staff_id: int, *, actor: audit.Actor,
         row = await _proposed(case)
         if row["proposed_by"] == staff_id:
             raise Forbidden(N_("A second member must confirm the measure the chair proposed."))
-        if case.stage not in INTERIM_STAGES or row["until"] <= now:
+        until = unseal_moment(InterimMeasure.until, row["until"])
+        if case.stage not in INTERIM_STAGES or until is None or until <= now:
             raise Conflict(NOT_AT_STAGE)
         status = (await holder(case.respondent)).status
-        if status not in SUSPENDABLE:
+        if status not in sanctions.SUSPENDABLE:
             raise Conflict(N_("The accession is %(status)s: it cannot be suspended."),
-                           status=status.value)
+                           status=Words(STATUS_WORDS.get(status.value, status.value)))
         await InterimMeasure.update({InterimMeasure.confirmed_by: staff_id,
                                      InterimMeasure.confirmed_at: now}).where(
             _INTERIM == row["id"])
-        await lifecycle.suspend(case.respondent, until=row["until"],
-                                decision=f"interim measure, case {case.reference}",
-                                actor=actor, settings=settings)
-        await stages.set_effects(case, {"suspended": True, "interim": True,
-                                        "until": row["until"].isoformat()})
+        await sanctions.hold(case, {"suspended": True, "interim": True,
+                                    "until": until.isoformat()}, actor=actor,
+                             settings=settings)
         await audit.record(EventTag.case_interim_confirmed, actor=actor, subject=case.subject)
 
 
@@ -731,12 +744,8 @@ async def _stage_due(due: deadlines.Due, now: datetime) -> bool:
         return True
     moved = await stages.move(case, clock.then, actor=audit.SYSTEM, now=now,
                               settings=settings, details={"deadline": due.kind})
-    if clock.then == S.closed and case.effects.get("revocation_pending"):
-        # No appeal came: the revocation is final.
-        first = await _adopted(moved, Instance.first)
-        if first is not None:
-            await _apply(moved, Outcome.revocation, None, final=True, actor=audit.SYSTEM,
-                         settings=settings, now=now)
+    if clock.then == S.closed:  # no appeal came: a revocation waiting for it is final
+        await sanctions.revocation_final(moved, actor=audit.SYSTEM, settings=settings)
     return True
 
 
@@ -768,3 +777,4 @@ def install() -> None:
     deadlines.register(deadlines.DeadlineKind(stages.REMINDER, _remind,
                                               locks=stages.lock_names))
     deadlines.follow_pauses(stages._on_signatory_pause)
+    sanctions.install()

@@ -57,14 +57,14 @@ ASSIGNABLE = {Instance.first: frozenset({Stage.received, Stage.admissibility, St
 
 RELATION_WORDS = {"signatory": N_("a signatory of the register"), "name": N_("a name"),
                   "domain": N_("an e-mail or web domain")}
-WHY_RESPONDENT = N_("declared an interest in the respondent (%(relation)s)")
-WHY_FILER = N_("declared an interest in the person or organisation that filed (%(relation)s)")
-WHY_OWN_DOMAIN = N_("their own address is at the respondent's domain")
-WHY_FILER_SELF = N_("filed the case themselves")
+# The reasons say which rule applies, never which party or which declared interest: the
+# chair who reads them has not opened the file, and must not learn from them who filed
+# or whom the case concerns.
+WHY_INTEREST = N_("declared an interest in a party to this case")
+WHY_OWN = N_("is connected with a party to this case (their own address, or the filing)")
 WHY_FIRST_PANEL = N_("sat on the first panel of this case")
 WHY_RECUSED = N_("recused themselves from this case")
 WHY_SEATED = N_("is already assigned")
-WHY_NOT_PANEL = N_("is not an active panel member")
 NOT_CONFIRMED = N_("Confirm that you have no conflict of interest in this case before its "
                    "file opens to you.")
 NOT_SEATED = N_("Only the members assigned to this case may open its file.")
@@ -199,27 +199,24 @@ def conflicts_of(member: StaffListing, interests: list[Interest], parties: Parti
                  ) -> list[tuple[str, dict[str, Any]]]:
     """Why this member may not sit on the case: reasons (msgid, values), none if free."""
     found: list[tuple[str, dict[str, Any]]] = []
-    for interest in interests:
-        relation = {"relation": interest.relation}
-        if interest.kind == InterestKind.signatory:
-            if interest.value == parties.respondent_id:
-                found.append((WHY_RESPONDENT, relation))
-        elif interest.kind == InterestKind.name:
-            if any(_names_meet(interest.value, n) for n in parties.respondent_names):
-                found.append((WHY_RESPONDENT, relation))
-            if parties.filer_name and _names_meet(interest.value, parties.filer_name):
-                found.append((WHY_FILER, relation))
-        elif interest.kind == InterestKind.domain:
-            if interest.value in parties.respondent_domains:
-                found.append((WHY_RESPONDENT, relation))
-            if parties.filer_domain and interest.value == parties.filer_domain:
-                found.append((WHY_FILER, relation))
+    if any(_interest_meets(interest, parties) for interest in interests):
+        found.append((WHY_INTEREST, {}))
     own = _domain(member.email)
-    if own and own in parties.respondent_domains:
-        found.append((WHY_OWN_DOMAIN, {}))
-    if parties.filer_address and member.email.casefold() == parties.filer_address:
-        found.append((WHY_FILER_SELF, {}))
+    if (own and own in parties.respondent_domains) or (
+            parties.filer_address and member.email.casefold() == parties.filer_address):
+        found.append((WHY_OWN, {}))
     return found
+
+
+def _interest_meets(interest: Interest, parties: Parties) -> bool:
+    if interest.kind == InterestKind.signatory:
+        return interest.value == parties.respondent_id
+    if interest.kind == InterestKind.name:
+        names_ = [*parties.respondent_names, *([parties.filer_name] if parties.filer_name
+                                               else [])]
+        return any(_names_meet(interest.value, name) for name in names_)
+    return interest.value in parties.respondent_domains or (
+        parties.filer_domain is not None and interest.value == parties.filer_domain)
 
 
 @dataclass(frozen=True)
@@ -362,16 +359,26 @@ async def recuse(reference: str, staff_id: int, reason: str, *, actor: audit.Act
                            details={"instance": seat["instance"]})
         await notices.to_staff("staff_recusal", roles={Role.panel_chair}, settings=settings,
                                reference=case.reference)
+        from registry.cases import decisions  # the votes build on the panel
+
+        await decisions.recount(case, actor=actor, settings=settings)
 
 
 # --- Who may see and act ---------------------------------------------------------------
 
 async def _refused(case: CaseRecord, actor: audit.Actor, what: str, message: str) -> Forbidden:
-    """A refusal to open the file, audited in a transaction of its own (it must stay
-    recorded although the request fails)."""
-    async with db.write_transaction():
+    """A refusal to open the file or act in it, audited: in a transaction of its own,
+    after the refused request's transaction has rolled back."""
+
+    async def record() -> None:
         await audit.record(EventTag.case_file_refused, actor=actor, subject=case.subject,
                            details={"what": what})
+
+    if db.in_write_transaction():
+        db.after_end(record)
+    else:
+        async with db.write_transaction():
+            await record()
     return Forbidden(message)
 
 
@@ -386,11 +393,35 @@ async def require_open(case: CaseRecord, staff_id: int, *, actor: audit.Actor,
         raise await _refused(case, actor, what, NOT_CONFIRMED)
 
 
+NOT_FREE = N_("You have a conflict of interest in this case, or recused yourself from it: "
+              "another chair acts in it.")
+
+
+async def require_free(case: CaseRecord, actor: audit.Actor) -> None:
+    """A chair who acts in a case without sitting on it (publication) must be free of
+    conflict in it; the operator at the command line is not a staff member."""
+    if actor.kind != "staff" or actor.id is None:
+        return
+    staff_id = int(actor.id)
+    seat = await _my_seat(case, staff_id)
+    member = next((m for m in await list_staff() if m.id == staff_id), None)
+    if member is None or (seat is not None and seat["recused_at"] is not None) or (
+            conflicts_of(member, await interests_of(staff_id), await parties_of(case))):
+        raise await _refused(case, actor, "publish", NOT_FREE)
+
+
+def reading_instance(case: CaseRecord) -> Instance | None:
+    """Whose file it is to read: during the appeal, the appeal panel's alone (the first
+    panel must not read its drafts and votes); otherwise anyone who sat on the case."""
+    return case.instance if case.stage in stages.APPEAL_STAGES else None
+
+
 async def opened_by(case: CaseRecord, staff_id: int, *, actor: audit.Actor,
                     attachment: int | None = None) -> None:
     """Record that a member opened the case file (or one attachment of it)."""
     await require_open(case, staff_id, actor=actor,
-                       what="attachment" if attachment else "file")
+                       what="attachment" if attachment else "file",
+                       instance=reading_instance(case))
     async with db.write_transaction():
         if attachment is None:
             await audit.record(EventTag.case_file_opened, actor=actor, subject=case.subject)

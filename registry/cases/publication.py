@@ -37,7 +37,6 @@ from registry.translation import N_
 
 PAGE = 50
 PRINCIPLES = range(1, 16)
-DECISION_TYP = "case-decision+jwt"
 INADMISSIBLE = "case:inadmissible"
 DEFERRED = DecisionDeferred.kind
 PUBLISHED = DecisionPublished.kind
@@ -248,7 +247,7 @@ def signature_check(document: Any, sha256: Any, token: Any) -> Check:
     if not isinstance(token, str) or not token:
         return Check(False, SIGNATURE_INVALID)
     try:
-        payload = signing.verify(keys.keyring().signing, token, typ=DECISION_TYP)
+        payload = signing.verify(keys.keyring().signing, token, typ=stages.DECISION_TYPE)
     except (signing.SignatureInvalid, ValueError, TypeError, KeyError):
         return Check(False, SIGNATURE_INVALID)
     if not isinstance(payload, dict) or payload.get("type") != "case-decision" or (
@@ -258,10 +257,6 @@ def signature_check(document: Any, sha256: Any, token: Any) -> Check:
 
 
 # --- Reading the facts -----------------------------------------------------------------
-
-def _subject(reference: str) -> str:
-    return f"case:{reference}"
-
 
 def _views(found: Iterable[facts.Recorded]) -> list[FactView]:
     views = []
@@ -387,7 +382,7 @@ def _after(cursor: str) -> int:
         [last_seq] = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, TypeError) as error:
         raise BadCursor(BAD_CURSOR) from error
-    if not isinstance(last_seq, int) or isinstance(last_seq, bool) or last_seq < 0:
+    if not isinstance(last_seq, int) or isinstance(last_seq, bool) or not 0 <= last_seq < 2**62:
         raise BadCursor(BAD_CURSOR)
     return last_seq
 
@@ -415,7 +410,7 @@ async def find(reference: str) -> Record:
     """One case's public record: every public fact about it, in order, its decisions
     with their checks, and what became of any hash published before its text."""
     reference = reference.strip().upper()[:40]
-    subject = _subject(reference)
+    subject = stages.subject_of(reference)
     views = _views(await facts.of_subject(subject, CASE_KINDS))
     if not views:
         raise NotFound(NO_CASE)

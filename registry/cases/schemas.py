@@ -122,7 +122,6 @@ class CaseForFiler(BaseModel):
     account: str
     messages: list[MessageOut]
     due: datetime | None = Field(default=None, description="The end of the present stage.")
-    paused: bool = False
     can_comment: bool = False
     can_appeal: bool = False
     appealed: bool = False

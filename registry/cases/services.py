@@ -129,8 +129,7 @@ async def _open(*, kind: str, respondent: str, principles: list[int], account: s
         # Who filed, and against whom, stays out of the audit trail too.
         await audit.record(EventTag.case_filing_received, actor=audit.ANONYMOUS,
                            subject=f"case:{reference}",
-                           details={"kind": kind, "evidence": len(evidence),
-                                    "self_declared": self_declared})
+                           details={"kind": kind, "evidence": len(evidence)})
         case = await stages.find(reference)
         await stages.start_clock(case, now=now, settings=settings)
         due = await stages.next_deadline(case)
@@ -156,14 +155,16 @@ async def _opened(reference: str, code: str, settings: Settings) -> dict:
         (FollowUpFailure.reference_lookup == lookup) & (FollowUpFailure.at > window))
     row = await Case.select().where(Case.reference == reference).first()
     right = receipts.matches(code, row["receipt_hash"] if row else None)
+    if right and row is not None:
+        # The right code always opens: guessing is what is limited, so that someone who
+        # knows a reference cannot lock its filer out of the comments or the appeal.
+        return row
     if failures >= settings.case_follow_up_max_failures:
         raise TooMany(TOO_MANY)
-    if not right or row is None:
-        async with db.write_transaction():
-            await FollowUpFailure.delete().where(FollowUpFailure.at <= window)
-            await FollowUpFailure.insert(FollowUpFailure(reference_lookup=lookup, at=now))
-        raise NotFound(WRONG_PAIR)
-    return row
+    async with db.write_transaction():
+        await FollowUpFailure.delete().where(FollowUpFailure.at <= window)
+        await FollowUpFailure.insert(FollowUpFailure(reference_lookup=lookup, at=now))
+    raise NotFound(WRONG_PAIR)
 
 
 @dataclass(frozen=True)
@@ -179,8 +180,9 @@ class FilerView:
     account: str
     messages: list[parties.Message]
     evidence: list[dict[str, Any]]
-    due: datetime | None  # the end of the present stage, while it runs
-    paused: bool
+    # The end of the present stage, while it runs. Whether it is paused is never said:
+    # a pause would tell that a party is marked persecuted.
+    due: datetime | None
     decision: decisions.PartyDecision | None
     can_write: bool
     can_comment: bool
@@ -207,7 +209,6 @@ async def follow_up(reference: str, code: str, *, settings: Settings) -> FilerVi
                      messages=parties.messages_for(await parties.case_messages(case), "filer"),
                      evidence=evidence,
                      due=deadline.due_at if deadline and deadline.open else None,
-                     paused=bool(deadline and deadline.paused_since),
                      decision=await decisions.for_parties(case),
                      can_write=case.stage in stages.OPEN,
                      can_comment=case.stage == Stage.comments,

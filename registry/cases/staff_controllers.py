@@ -51,7 +51,7 @@ def _actor(request: Request) -> Actor:
 
 
 class AssignForm(BaseModel):
-    staff: int = Field(ge=1)
+    staff: int = Field(ge=1, le=2**31 - 1)
 
 
 class ReasonForm(BaseModel):
@@ -152,7 +152,7 @@ class CaseStaffPages(Controller):
 
     @get("/{reference:str}/attachments/{attachment_id:int}", opt=SIT)
     async def attachment(self, request: Request, reference: REF,
-                         attachment_id: Annotated[int, Parameter(ge=1)]) -> Response:
+                         attachment_id: Annotated[int, Parameter(ge=1, le=2**31 - 1)]) -> Response:
         found = await case_file.attachment(reference, attachment_id, _me(request).id,
                                            actor=_actor(request))
         # Downloaded, never shown inline; and if a browser showed it anyway, it could run
@@ -329,6 +329,6 @@ class InterestPages(Controller):
 
     @post("/{interest_id:int}/withdraw")
     async def withdraw(self, request: Request,
-                       interest_id: Annotated[int, Parameter(ge=1)]) -> Redirect:
+                       interest_id: Annotated[int, Parameter(ge=1, le=2**31 - 1)]) -> Redirect:
         await panel.withdraw_interest(_me(request).id, interest_id, actor=_actor(request))
         return Redirect("/staff/interests", status_code=303)

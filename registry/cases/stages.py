@@ -30,7 +30,7 @@ from registry.audit.tags import EventTag
 from registry.cases.tables import Case, CaseStep, Instance, Stage
 from registry.deadlines import services as deadlines
 from registry.keys.sealed import seal, unseal, unseal_moment
-from registry.refusals import Conflict, NotFound
+from registry.refusals import Conflict, NotFound, Words
 from registry.settings import Settings
 from registry.translation import N_
 
@@ -86,6 +86,7 @@ CLOCKS: dict[Stage, Clock] = {
 }
 CLOCK_KINDS = sorted({clock.kind for clock in CLOCKS.values()})
 REMINDER = "case:reminder"  # staff are reminded this many days before their deadline
+DECISION_TYPE = "case-decision+jwt"  # the JWS type of a countersigned decision
 
 # Words for people (translated where shown).
 KIND_WORDS = {"complaint": N_("A complaint"),
@@ -292,7 +293,8 @@ async def move(case: CaseRecord, to: Stage, *, actor: audit.Actor, now: datetime
     and an audit event, the old stage's clock stopped and the new one's started. Inside
     the caller's write transaction, the case locked."""
     if to not in TRANSITIONS[case.stage]:
-        raise Conflict(TRANSITION_REFUSED, current=case.stage.value, wanted=to.value)
+        raise Conflict(TRANSITION_REFUSED, current=Words(STAGE_NAMES[case.stage]),
+                       wanted=Words(STAGE_NAMES[to]))
     await Case.update({Case.stage: to, Case.closed_at: now if to in FINAL else None}).where(
         Case._meta.primary_key == case.id)
     await CaseStep.insert(CaseStep(case_file=case.id, stage=to, at=now))

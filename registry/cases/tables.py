@@ -227,12 +227,14 @@ class CaseDecision(Table, tablename="case_decision"):
 
 
 class CaseVote(Table, tablename="case_vote"):
-    """One member's vote on a draft: for, or against (dissent, with its reasons)."""
+    """One member's vote on a draft: for, or against (dissent, with its reasons). How a
+    member voted is sealed: a copy of the database must not say who voted to sanction
+    whom."""
 
     decision = ForeignKey(CaseDecision, on_delete=OnDelete.restrict, null=False, index=True)
     staff = ForeignKey(StaffMember, on_delete=OnDelete.restrict, null=False)
-    in_favour = Boolean()
-    dissent = sealed(Text(default=""))
+    # JSON: {"in_favour": bool, "dissent": str}, padded to one length.
+    ballot = sealed(Text())
     at = Timestamptz()
 
 
@@ -252,7 +254,8 @@ class InterimMeasure(Table, tablename="case_interim_measure"):
     case_file = ForeignKey(Case, on_delete=OnDelete.restrict, null=False, index=True)
     proposed_by = Integer()
     proposed_at = Timestamptz()
-    until = Timestamptz()
+    # Sealed: the day would match the respondent's public suspension.
+    until = sealed(Text())
     reason = sealed(Text())
     confirmed_by = Integer(null=True, default=None)
     confirmed_at = Timestamptz(null=True, default=None)

@@ -255,12 +255,13 @@ async def test_a_conflict_of_interest_appealed_and_decided_by_another_panel(clie
     respondent = await accepted(client, synced)
     secretariat = await staff_session(synced, "secretariat")
     chair = await staff_session(synced, "panel_chair")
-    first, second = [await staff_session(synced, "panel_member") for _ in range(2)]
-    appeal_one, appeal_two = [await staff_session(synced, "panel_member") for _ in range(2)]
+    first, second, third = [await staff_session(synced, "panel_member") for _ in range(3)]
+    appeal_one, appeal_two, appeal_three = [
+        await staff_session(synced, "panel_member") for _ in range(3)]
     reference, code = await file_by_page(client, respondent, kind="conflict_of_interest",
                                          principles=["15"])
     await staff_post(client, secretariat, f"/staff/cases/{reference}/acknowledge")
-    await seat(client, chair, reference, first, second)
+    await seat(client, chair, reference, first, second, third)
     await staff_post(client, first, f"/staff/cases/{reference}/admissibility",
                      {"admissible": "yes"})
     await fall_due(reference, "case:answer")  # no answer came: the panel goes on
@@ -294,7 +295,7 @@ async def test_a_conflict_of_interest_appealed_and_decided_by_another_panel(clie
     refused = await staff_post(client, chair, f"/staff/cases/{reference}/assign",
                                {"staff": str(first.id)})
     assert refused.status_code == 409 and "sat on the first panel" in refused.text
-    await seat(client, chair, reference, appeal_one, appeal_two)
+    await seat(client, chair, reference, appeal_one, appeal_two, appeal_three)
     # The first panel's members may no longer vote or draft in the appeal.
     await draft_and_share(client, appeal_one, reference, outcome="revocation",
                           principles_breached=["15"])
@@ -377,7 +378,9 @@ async def test_conflicts_confirmation_and_recusal(client, synced):
     # Declared in Cyrillic, the interest still meets the Latin name: never assignable.
     overview = await staff_get(client, chair, f"/staff/cases/{reference}")
     assert "Interested Member: cannot be assigned" in overview.text
-    assert "declared an interest in the respondent (board member)" in overview.text
+    # Why, in words that do not say which party, nor what was declared.
+    assert "declared an interest in a party to this case" in overview.text
+    assert "board member" not in overview.text
     refused = await staff_post(client, chair, f"/staff/cases/{reference}/assign",
                                {"staff": str(interested.id)})
     assert refused.status_code == 409
@@ -412,12 +415,16 @@ async def test_the_filer_stays_hidden_and_the_rows_are_sealed(client, synced):
     member = await staff_session(synced, "panel_member")
     await staff_post(client, secretariat, f"/staff/cases/{reference}/acknowledge")
     await seat(client, chair, reference, member)
+    # Before admissibility, the respondent is not to hear of the case at all.
+    early = await staff_post(client, member, f"/staff/cases/{reference}/messages",
+                             {"audience": "both", "text": "A question for both sides."})
+    assert early.status_code == 409 and not await respondent_links()
+    await staff_post(client, member, f"/staff/cases/{reference}/admissibility",
+                     {"admissible": "yes"})
     await staff_post(client, member, f"/staff/cases/{reference}/messages",
                      {"audience": "both", "text": "Please say more about the second volunteer."})
     await staff_post(client, member, f"/staff/cases/{reference}/notes",
                      {"note": "Check the archived page of the organisation."})
-    await staff_post(client, member, f"/staff/cases/{reference}/admissibility",
-                     {"admissible": "yes"})
     link = (await respondent_links())[-1]
     respondent_page = (await client.get(f"/complaints/respond/{link}")).text
     assert "Siarhei" not in respondent_page and "hidden.example" not in respondent_page

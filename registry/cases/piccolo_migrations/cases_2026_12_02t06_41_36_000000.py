@@ -1,6 +1,6 @@
 from registry.db import ddl_migration
 
-ID = "2026-12-02T05:49:43:000000"
+ID = "2026-12-02T06:41:36:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "What the procedure allows once: one decision, one open draft, one vote, one seat, one live feed"
 
