@@ -22,6 +22,8 @@ PUBLIC = {
     ("GET", "/staff/login/code"), ("POST", "/staff/login/code"),
     ("POST", "/staff/logout"),
     ("GET", "/staff/enrol/{token:str}"), ("POST", "/staff/enrol/{token:str}"),
+    # A calendar program cannot log in: the feed's secret address is its credential.
+    ("GET", "/staff/calendar/{name:str}"),
 }
 
 
