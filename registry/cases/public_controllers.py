@@ -44,15 +44,19 @@ class PublishedCasePages(Controller):
     @get("/")
     async def index(self, cursor: Cursor = None) -> Template:
         page = await publication.published(cursor=cursor or None)
+        named = {c.respondent.signatory for c in page.cases if c.respondent}
         return Template("cases/published_index.html", context={
             **WORDS, "page": page, "years": await publication.statistics(),
-            "version": await _principles_version()})
+            "version": await _principles_version(),
+            "listed": await publication.in_register(named)})
 
     @get("/{reference:str}")
     async def case(self, reference: Reference) -> Template:
         record = await publication.find(reference)
+        named = {d.respondent.signatory for d in record.decisions if d.respondent}
         return Template("cases/published.html", context={
-            **WORDS, "record": record, "version": await _principles_version()})
+            **WORDS, "record": record, "version": await _principles_version(),
+            "listed": await publication.in_register(named)})
 
 
 # --- The API ---------------------------------------------------------------------------

@@ -417,6 +417,20 @@ async def find(reference: str) -> Record:
     return _record(reference, views)
 
 
+async def in_register(public_ids: set[str]) -> set[str]:
+    """Which of these signatories the public register shows now: a decision names its
+    respondent as it was then; its page may since have left the register."""
+    from registry.accessions.register import PUBLIC_STATUSES
+    from registry.accessions.tables import Signatory
+
+    if not public_ids:
+        return set()
+    rows = await Signatory.select(Signatory.public_id).where(
+        Signatory.public_id.is_in(sorted(public_ids)) & Signatory.register_name.is_not_null()
+        & Signatory.status.is_in(list(PUBLIC_STATUSES)))
+    return {row["public_id"] for row in rows}
+
+
 async def for_respondent(public_id: str) -> list[Summary]:
     """The published decisions that name this signatory, newest first: per case, the
     decision that stands (the appeal decision replaces the first)."""

@@ -18,6 +18,7 @@ from litestar.params import Body, Parameter
 from litestar.response import Redirect, Template
 from pydantic import BaseModel, Field
 
+from registry.accessions.register import STATUS_WORDS
 from registry.audit.services import Actor, staff_actor
 from registry.cases import case_file, decisions, panel, stages
 from registry.cases.tables import InadmissibleReason, Outcome
@@ -36,7 +37,7 @@ SIT = {"permission": Permission.cases_panel_sit}
 WORDS = {"stage_names": stages.STAGE_NAMES, "kind_words": stages.KIND_WORDS,
          "due_words": stages.DUE_WORDS, "outcome_words": decisions.OUTCOME_WORDS,
          "reason_words": decisions.REASON_WORDS, "relation_words": panel.RELATION_WORDS,
-         "outcomes": [o.value for o in Outcome],
+         "status_words": STATUS_WORDS, "outcomes": [o.value for o in Outcome],
          "reasons": [r.value for r in InadmissibleReason]}
 
 
