@@ -14,6 +14,7 @@ import dataclasses
 import fcntl
 import hashlib
 import io
+import logging
 import os
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -34,6 +35,7 @@ from piccolo.table import Table
 
 from registry.settings import Settings
 
+log = logging.getLogger("registry.db")
 # An arbitrary constant: the PostgreSQL advisory lock that serialises migrations when
 # several processes start at once.
 _MIGRATION_LOCK_KEY = 0x5052_4547  # "PREG"
@@ -139,8 +141,11 @@ async def write_transaction() -> AsyncIterator[None]:
     finally:
         _pending.reset(token)
         for later in pending.after_end:
-            async with write_transaction():
-                await later()
+            try:
+                async with write_transaction():
+                    await later()
+            except Exception:  # the transaction's own outcome (or error) must still stand
+                log.exception("work after a transaction failed")
     for callback in pending.after:
         callback()
 

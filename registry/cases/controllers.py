@@ -54,6 +54,19 @@ async def _follow_up_page(status_code: int = 200, **context: Any) -> Template:
         "reference": "", "receipt_code": "", "text": "", "grounds": "", **context})
 
 
+async def _reopened(reference: str, code: str, settings: Settings, *, notice: str | None,
+                    **kept: Any) -> Template:
+    """The filer's case again after writing, with what happened; a pair that does not
+    open it gets the same words as at the door."""
+    try:
+        view = await services.follow_up(reference, code, settings=settings)
+    except Refusal as refusal:
+        return await _follow_up_page(errors.status_of(refusal), error=refusal.text(_),
+                                     reference=reference)
+    return await _follow_up_page(view=view, notice=notice, reference=view.reference,
+                                 receipt_code=code, **kept)
+
+
 async def _uploads(value: Any) -> list[tuple[str, bytes]]:
     found = value if isinstance(value, list) else [value] if value is not None else []
     return [(upload.filename or "", await upload.read()) for upload in found
@@ -151,14 +164,8 @@ class ComplaintPages(Controller):
             notice = field_errors(error).get("text", _("The message was not added."))
         except (Invalid, Conflict) as refusal:
             notice = refusal.text(_)
-        try:
-            view = await services.follow_up(reference, code, settings=settings)
-        except Refusal as refusal:
-            return await _follow_up_page(errors.status_of(refusal), error=refusal.text(_),
-                                   reference=reference)
-        return await _follow_up_page(view=view, notice=notice, reference=view.reference,
-                               receipt_code=code, text="" if added else text)
-
+        return await _reopened(reference, code, settings, notice=notice,
+                               text="" if added else text)
 
     @post("/follow-up/appeal")
     async def appeal(self, state: State, data: Annotated[dict[str, Any], FORM]) -> Template:
@@ -175,19 +182,14 @@ class ComplaintPages(Controller):
             notice = next(iter(field_errors(error).values()))
         except (Invalid, Conflict) as refusal:
             notice = refusal.text(_)
-        try:
-            view = await services.follow_up(reference, code, settings=settings)
-        except Refusal as refusal:
-            return await _follow_up_page(errors.status_of(refusal), error=refusal.text(_),
-                                         reference=reference)
-        return await _follow_up_page(view=view, notice=notice, reference=view.reference,
-                                     receipt_code=code, grounds="" if done else grounds)
+        return await _reopened(reference, code, settings, notice=notice,
+                               grounds="" if done else grounds)
 
     # --- The respondent, through its one-time link ------------------------------------
 
     @get("/respond/{token:str}")
     async def respond_page(self, token: TOKEN) -> Template:
-        _, view = await parties.respondent_view(token)
+        _link, view = await parties.respondent_view(token)
         return Template("cases/respond.html", context={
             **WORDS, **await _titles(), "view": view, "token": token, "error": None,
             "text": ""})
