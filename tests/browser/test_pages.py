@@ -236,3 +236,59 @@ def test_a_badge_in_a_browser_carries_a_readable_qr_code_and_tells_the_truth(
     page.locator("img[src^='/badges/']").screenshot(path=tmp_path / "suspended.png")
     assert zxingcpp.read_barcodes(Image.open(tmp_path / "suspended.png"))[0].text == code.text
     assert all(url.startswith(base) for url in requests), requests
+
+
+def test_an_anonymous_complaint_filed_and_followed_up_without_javascript(browser, served):
+    """The filer's side of the procedure in a real browser with JavaScript off, in
+    Belarusian: the form, the receipt shown once, the follow-up with the receipt code."""
+    import email.policy
+    import re
+    import subprocess
+    import sys
+
+    import httpx
+
+    from tests.accessions.test_submission import FORM
+
+    base, folder, env = served
+    registry = [str(Path(sys.executable).with_name("registry"))]
+
+    def cli(*args: str) -> str:
+        return subprocess.run([*registry, *args], cwd=folder, env={**os.environ, **env},
+                              capture_output=True, text=True, check=True).stdout
+
+    form = {**FORM, "public_name": "Complaint Browser Test",
+            "contact_email": "complaint-browser@example.org"}
+    submitted = httpx.post(f"{base}/api/v1/accessions", json=form)
+    assert submitted.status_code == 201, submitted.text
+    cli("outbox", "send")
+    mails = sorted((folder / "var" / "outbox").glob("*.eml"), key=lambda p: p.stat().st_mtime)
+    message = email.message_from_bytes(mails[-1].read_bytes(), policy=email.policy.default)
+    token = re.search(r"/accede/confirm/(\S+)", message.get_body(("plain",)).get_content())[1]
+    assert httpx.post(f"{base}/api/v1/accessions/confirm", json={"token": token}).is_success
+    signatory = re.search(r"signatory (\S+)\.", cli("accessions", "approve",
+                                                    submitted.json()["id"]))[1]
+
+    context = browser.new_context(java_script_enabled=False, locale="be-BY")
+    page = context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(f"{base}/register/{signatory}")
+    page.locator(f"a[href='/complaints/new?respondent={signatory}']").click()
+    assert page.locator("html").get_attribute("lang") == "be"
+    page.locator("input[name=principles][value='11']").check()
+    page.locator("textarea[name=account]").fill(
+        "3 траўня арганізацыя апублікавала імёны двух валанцёраў без іх згоды.")
+    page.locator("form.stacked-form button[type=submit]").click()
+    codes = page.locator("code.receipt-code").all_inner_texts()
+    assert len(codes) == 2 and re.fullmatch(r"\d{4} \d{4} \d{4} \d{4}", codes[1])
+    reference, receipt = codes
+    page.goto(f"{base}/complaints/follow-up")
+    page.locator("input[name=reference]").fill(reference)
+    page.locator("input[name=receipt_code]").fill(receipt.replace(" ", ""))
+    page.locator("form.stacked-form button[type=submit]").click()
+    main = page.locator("main").inner_text()
+    assert reference in main and "валанцёраў без іх згоды" in main
+    assert "Complaint Browser Test" in main
+    assert all(url.startswith(base) for url in requests), requests
+    context.close()
