@@ -131,6 +131,7 @@ async def write_transaction() -> AsyncIterator[None]:
         return
     pending = _Pending()
     token = _pending.set(pending)
+    committed = False
     try:
         async with transaction:
             yield
@@ -138,16 +139,20 @@ async def write_transaction() -> AsyncIterator[None]:
                 work, items = next(iter(pending.before.items()))
                 del pending.before[work]
                 await work(items)
+        committed = True
     finally:
         _pending.reset(token)
-        for later in pending.after_end:
-            try:
-                async with write_transaction():
-                    await later()
-            except Exception:  # the transaction's own outcome (or error) must still stand
-                log.exception("work after a transaction failed")
-    for callback in pending.after:
-        callback()
+        try:
+            if committed:
+                for callback in pending.after:
+                    callback()
+        finally:
+            for later in pending.after_end:
+                try:
+                    async with write_transaction():
+                        await later()
+                except Exception:  # the transaction's own outcome (or error) must stand
+                    log.exception("work after a transaction failed")
 
 
 def after_end(work: Callable[[], Awaitable[None]]) -> None:

@@ -107,7 +107,7 @@ class Settings(BaseSettings):
                                   "appeal a decision.")
     case_appeal_review_days: int = Field(default=30, ge=1, le=365, description="Another "
                                          "panel hears the appeal and decides.")
-    case_panel_min: int = Field(default=3, ge=1, le=15, description="A panel shares a "
+    case_panel_min: int = Field(default=3, ge=2, le=15, description="A panel shares a "
                                 "draft and decides only with at least this many members who "
                                 "confirmed having no conflict (and a decision needs at least "
                                 "two in favour).")

@@ -79,7 +79,7 @@ from registry.facts import services as public
 from registry.keys import tokens
 from registry.keys.sealed import seal
 from registry.principles import services as principles
-from registry.refusals import Conflict, Invalid
+from registry.refusals import Conflict, Invalid, Words
 from registry.settings import Settings
 from registry.translation import N_
 
@@ -176,6 +176,7 @@ async def reaffirm(token: str, *, settings: Settings) -> Holder:
                               "through the link in the invitation mail."))
         if h.status not in (S.active, S.lapsed):
             raise Conflict(N_("This accession cannot be re-affirmed in its present status."))
+        await _refuse_if_held(h)
         await take_link(link, now)
         await AccessionLink.update({AccessionLink.expires_at: now}).where(  # one year per click
             (AccessionLink.accession == h.accession["id"])
@@ -378,6 +379,7 @@ async def reaccede(token: str, answers: ReaccessionAnswers, *,
         if h.status not in (S.superseded, S.lapsed):  # never a way out of a suspension
             raise Conflict(N_("This accession cannot accede to the new version in its "
                               "present status."))
+        await _refuse_if_held(h)
         await take_link(link, now)
         application = {**form.model_dump(mode="json"),
                        "language": h.application.get("language", "en")}
@@ -524,6 +526,17 @@ def hold_suspensions(holder_: SuspensionHolder) -> None:
         _suspension_holders.append(holder_)
 
 
+HELD = N_("This accession is suspended by a decision of the ethics panel: it cannot become "
+          "active again until that suspension ends.")
+
+
+async def _refuse_if_held(h: Holder) -> None:
+    """A lapsed accession that a case suspended must not come back active by a click."""
+    for holds in _suspension_holders:
+        if await holds(h.public_id):
+            raise Conflict(HELD)
+
+
 async def reinstate(public_id: str, *, decision: str, actor: audit.Actor,
                     settings: Settings, by_holder: bool = False,
                     confidential: bool = False) -> None:
@@ -535,7 +548,9 @@ async def reinstate(public_id: str, *, decision: str, actor: audit.Actor,
         h = await locked(public_id)
         if h.status != S.suspended:
             raise Conflict(N_("Only a suspended accession can be reinstated; this one is "
-                              "%(status)s."), status=h.status.value)
+                              "%(status)s."),
+                           status=Words(register.STATUS_WORDS.get(h.status.value,
+                                                                  h.status.value)))
         if not by_holder:
             for holds in _suspension_holders:
                 if await holds(public_id):

@@ -190,7 +190,8 @@ def calendar(entries: list[Entry], *, language: str, base_url: str,
             what = gettext(stages.DUE_WORDS.get(due.kind, due.kind))
             summary = gettext(SUMMARY) % {"reference": entry.reference, "what": what}
             lines = [gettext(OPEN_CASE) % {"url": url}]
-            day = due.due_at.astimezone(UTC).date()
+            shown = stages.shown_due(due, datetime.now(UTC)) or due.due_at
+            day = shown.astimezone(UTC).date()
             event = icalendar.Event()
             event.add("uid", f"case-deadline-{due.id}@principles-registry")
             event.add("dtstamp", stamp)

@@ -80,8 +80,8 @@ def _form_values(data: dict[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {key: value for key, value in data.items()
               if key in ("kind", "respondent", "account", "name", "contact_email")
               and isinstance(value, str)}
-    values["principles"] = [int(n) for n in principles_ if isinstance(n, str) and n.isdigit()
-                            and len(n) <= 2]
+    values["principles"] = [int(n) for n in principles_ if isinstance(n, str)
+                            and n.isascii() and n.isdigit() and len(n) <= 2]
     values["anonymous"] = data.get("identity") != "named"
     values["consent_to_identity"] = data.get("consent_to_identity") == "on"
     return values

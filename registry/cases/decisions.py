@@ -149,8 +149,11 @@ async def decide_admissibility(reference: str, staff_id: int, *, admissible: boo
                               field="reason") from None
             await Case.update({Case.inadmissible_reason: why}).where(
                 Case._meta.primary_key == case.id)
-            await stages.move(case, S.inadmissible, actor=actor, now=now, settings=settings,
-                              details={"reason": why.value})
+            moved = await stages.move(case, S.inadmissible, actor=actor, now=now,
+                                      settings=settings, details={"reason": why.value})
+            if moved.effects:  # an interim measure ends with the case
+                await sanctions.apply_decision(moved, Outcome.not_upheld, None, final=True,
+                                               actor=actor, settings=settings)
             await public.record(facts.CaseInadmissible(
                 reference=case.reference, case_kind=case.kind, reason=why.value,
                 filed=case.filed_at.date(), decided=now.date()), now=now)
@@ -405,19 +408,26 @@ async def vote(reference: str, staff_id: int, *, in_favour: bool, dissent: str =
 
 async def _tally(case: CaseRecord, current: dict, *, actor: audit.Actor, settings: Settings,
                  now: datetime) -> str:
-    """Count the votes of the members sitting now: a majority of them for adopts the
-    draft; a majority against, or every vote cast with no majority for, rejects it."""
+    """Count the votes of the members sitting now who confirmed having no conflict (the
+    panel that decides): with fewer than the quorum nothing is decided; a majority of
+    them for, two at least, adopts the draft; a majority against, or every vote cast
+    with no majority for, rejects it."""
     instance = Instance(current["instance"])
-    sitting = await panel.seated_ids(case, instance)
+    panel_ = {row["staff"] for row in await panel.sitting(case, instance)
+              if row["confirmed_at"] is not None}
+    if len(panel_) < settings.case_panel_min:
+        return "open"
     ballots = [opened_ballot(row) for row in await CaseVote.select().where(
-        CaseVote.decision == current["id"]) if row["staff"] in sitting]
+        CaseVote.decision == current["id"]) if row["staff"] in panel_]
     for_ = sum(1 for b in ballots if b["in_favour"])
     against = len(ballots) - for_
-    if sitting and for_ * 2 > len(sitting) and for_ >= 2:
-        await _adopt(case, current, for_=for_, against=against, panel_size=len(sitting),
+    until = _draft_of(current).suspension_until
+    if for_ * 2 > len(panel_) and for_ >= 2 and not (
+            until and date.fromisoformat(until) <= now.date()):
+        await _adopt(case, current, for_=for_, against=against, panel_size=len(panel_),
                      actor=actor, settings=settings, now=now)
         return "adopted"
-    if sitting and (against * 2 > len(sitting) or len(ballots) == len(sitting)):
+    if against * 2 > len(panel_) or len(ballots) == len(panel_):
         await CaseDecision.update({CaseDecision.status: DecisionStatus.rejected}).where(
             _DECISION == current["id"])
         await audit.record(EventTag.case_decision_rejected, actor=actor,

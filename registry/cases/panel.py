@@ -60,14 +60,15 @@ RELATION_WORDS = {"signatory": N_("a signatory of the register"), "name": N_("a 
 # The reasons say which rule applies, never which party or which declared interest: the
 # chair who reads them has not opened the file, and must not learn from them who filed
 # or whom the case concerns.
-WHY_INTEREST = N_("declared an interest in a party to this case")
-WHY_OWN = N_("is connected with a party to this case (their own address, or the filing)")
+WHY_PARTY = N_("has a conflict of interest with a party to this case")
 WHY_FIRST_PANEL = N_("sat on the first panel of this case")
 WHY_RECUSED = N_("recused themselves from this case")
 WHY_SEATED = N_("is already assigned")
 NOT_CONFIRMED = N_("Confirm that you have no conflict of interest in this case before its "
                    "file opens to you.")
 NOT_SEATED = N_("Only the members assigned to this case may open its file.")
+CONFLICTED_SINCE = N_("An interest you declared since you confirmed is in conflict with this "
+                      "case: recuse yourself.")
 
 
 def _now() -> datetime:
@@ -198,14 +199,13 @@ async def parties_of(case: CaseRecord) -> Parties:
 def conflicts_of(member: StaffListing, interests: list[Interest], parties: Parties
                  ) -> list[tuple[str, dict[str, Any]]]:
     """Why this member may not sit on the case: reasons (msgid, values), none if free."""
-    found: list[tuple[str, dict[str, Any]]] = []
-    if any(_interest_meets(interest, parties) for interest in interests):
-        found.append((WHY_INTEREST, {}))
     own = _domain(member.email)
-    if (own and own in parties.respondent_domains) or (
+    if any(_interest_meets(interest, parties) for interest in interests) or (
+            own and own in parties.respondent_domains) or (
             parties.filer_address and member.email.casefold() == parties.filer_address):
-        found.append((WHY_OWN, {}))
-    return found
+        # One reason whatever the conflict: which party, or how, would tell the chair.
+        return [(WHY_PARTY, {})]
+    return []
 
 
 def _interest_meets(interest: Interest, parties: Parties) -> bool:
@@ -391,10 +391,15 @@ async def require_open(case: CaseRecord, staff_id: int, *, actor: audit.Actor,
         raise await _refused(case, actor, what, NOT_SEATED)
     if seat["confirmed_at"] is None:
         raise await _refused(case, actor, what, NOT_CONFIRMED)
+    member = next((m for m in await list_staff() if m.id == staff_id), None)
+    if member is None or conflicts_of(member, await interests_of(staff_id),
+                                      await parties_of(case)):
+        # An interest declared since the confirmation: recuse, do not act.
+        raise await _refused(case, actor, what, CONFLICTED_SINCE)
 
 
-NOT_FREE = N_("You have a conflict of interest in this case, or recused yourself from it: "
-              "another chair acts in it.")
+NOT_FREE = N_("You have a conflict of interest in this case, recused yourself from it, or sat "
+              "on the panel whose decision is appealed: another chair acts in it.")
 
 
 async def require_free(case: CaseRecord, actor: audit.Actor) -> None:
@@ -405,7 +410,9 @@ async def require_free(case: CaseRecord, actor: audit.Actor) -> None:
     staff_id = int(actor.id)
     seat = await _my_seat(case, staff_id)
     member = next((m for m in await list_staff() if m.id == staff_id), None)
-    if member is None or (seat is not None and seat["recused_at"] is not None) or (
+    first_panel = case.instance == Instance.appeal and await _my_seat(
+        case, staff_id, Instance.first) is not None
+    if member is None or first_panel or (seat is not None and seat["recused_at"] is not None) or (
             conflicts_of(member, await interests_of(staff_id), await parties_of(case))):
         raise await _refused(case, actor, "publish", NOT_FREE)
 

@@ -225,7 +225,7 @@ async def respondent_view(token: str) -> tuple[dict, RespondentView]:
         filed_at=case.filed_at, principles=case.principles, account=case.account,
         filer_name=case.filer.get("name") if case.filer_named_to_respondent else None,
         evidence_count=evidence,
-        due=deadline.due_at if deadline and deadline.open else None,
+        due=stages.shown_due(deadline, _now()),
         messages=messages_for(await case_messages(case), "respondent"),
         decision=await decisions.for_parties(case),
         appealed=await CaseAppeal.exists().where(CaseAppeal.case_file == case.id))

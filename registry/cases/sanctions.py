@@ -70,15 +70,35 @@ def _label(case: CaseRecord) -> str:
     return f"case {case.reference}"
 
 
+def _outside(effects: dict[str, Any], now: datetime) -> datetime | None:
+    """The end of a suspension from outside the cases that this case once found (kept so
+    that it comes back when the cases let go), if it still runs."""
+    if effects.get("outside"):
+        until = datetime.fromisoformat(effects["outside"])
+        return until if until > now else None
+    return None
+
+
 async def hold(case: CaseRecord, effects: dict[str, Any], *, actor: audit.Actor,
                settings: Settings, revoke: bool = False) -> str:
     """Record what this case now holds, and bring the accession in line with what all
     the respondent's cases hold; returns what was done, for the audit trail. Inside the
     caller's transaction, the case and its respondent locked."""
     now = _now()
-    before = [held_until(c.effects, now) for c in await _cases_of(case.respondent)]
-    case = await stages.set_effects(case, effects)
+    others = await _cases_of(case.respondent)
+    before = [held_until(c.effects, now) for c in others]
+    held_before = max((until for until in before if until), default=None)
+    outside = max((until for c in others if (until := _outside(c.effects, now))),
+                  default=None)
     h = await holder(case.respondent)
+    current = h.due(SUSPENSION_END) or NO_END if h.status == AccessionStatus.suspended else None
+    if current is not None and (held_before is None or current > held_before):
+        # Suspended from outside the cases, longer than they held: remembered, so that it
+        # is never shortened, and comes back if the cases let go before it ends.
+        outside = max(outside or current, current)
+    if outside is not None:
+        effects = {**effects, "outside": outside.isoformat()}
+    case = await stages.set_effects(case, effects)
     if revoke:
         if h.status not in REVOCABLE:
             return f"not applied: the accession is {h.status.value}"
@@ -86,14 +106,7 @@ async def hold(case: CaseRecord, effects: dict[str, Any], *, actor: audit.Actor,
                                settings=settings, confidential=True)
         return "revoked"
     after = [held_until(c.effects, now) for c in await _cases_of(case.respondent)]
-    target = max((until for until in after if until), default=None)
-    held_before = max((until for until in before if until), default=None)
-    current = h.due(SUSPENSION_END) or NO_END if h.status == AccessionStatus.suspended else None
-    if current is not None and (held_before is None or current > held_before):
-        # Suspended from outside the cases, longer than they held: never shortened.
-        target = max(target or current, current)
-        if target == current:
-            return "unchanged: a longer suspension stands"
+    target = max((until for until in [*after, outside] if until), default=None)
     if target is None:
         if current is not None and held_before is not None:
             await lifecycle.reinstate(case.respondent, decision=_label(case), actor=actor,

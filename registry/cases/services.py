@@ -208,7 +208,7 @@ async def follow_up(reference: str, code: str, *, settings: Settings) -> FilerVi
                      principles=case.principles, account=case.account,
                      messages=parties.messages_for(await parties.case_messages(case), "filer"),
                      evidence=evidence,
-                     due=deadline.due_at if deadline and deadline.open else None,
+                     due=stages.shown_due(deadline, _now()),
                      decision=await decisions.for_parties(case),
                      can_write=case.stage in stages.OPEN,
                      can_comment=case.stage == Stage.comments,

@@ -294,7 +294,8 @@ def _draft_values(data: dict[str, Any]) -> dict[str, Any]:
         until_date = until  # refused by the rules, in words
     return {"outcome": str(data.get("outcome", ""))[:40],
             "principles_breached": [int(n) for n in breached
-                                    if isinstance(n, str) and n.isdigit() and len(n) <= 2],
+                                    if isinstance(n, str) and n.isascii() and n.isdigit()
+                                    and len(n) <= 2],
             "reasoning": str(data.get("reasoning", "")),
             "public_summary": str(data.get("public_summary", "")),
             "suspension_until": until_date,

@@ -328,6 +328,17 @@ async def next_deadline(case: CaseRecord) -> deadlines.Due | None:
     return found or await deadlines.last(case.subject, clock.kind)
 
 
+def shown_due(due: deadlines.Due | None, now: datetime) -> datetime | None:
+    """The end of a stage as a party or a calendar is told it. While the deadline is
+    paused it moves on with the pause, day by day, so that neither a date left in the
+    past nor its jump when the pause ends tells anyone that a party is persecuted."""
+    if due is None or not due.open:
+        return None
+    if due.paused_since is not None:
+        return due.due_at + max(now - due.paused_since, timedelta(0))
+    return due.due_at
+
+
 async def lock_names(subject: str) -> list[str]:
     """The scheduler's locks for a case's deadline: the respondent's, then the case's."""
     case = await find(subject.removeprefix("case:"))

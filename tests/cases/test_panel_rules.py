@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from PIL import Image
 
+from registry import db
 from registry.accessions import lifecycle
 from registry.audit.services import SYSTEM, staff_actor
 from registry.audit.tables import AuditEvent
@@ -20,6 +21,7 @@ from registry.cases.schemas import ComplaintForm
 from registry.cases.stages import CLOCKS, FINAL, TRANSITIONS, Stage
 from registry.deadlines import services as deadlines
 from registry.deadlines.tables import Deadline
+from registry.keys.sealed import seal_moment
 from registry.mail.services import build_message
 from registry.mail.tables import OutboxMessage
 from registry.refusals import Conflict, Forbidden
@@ -308,11 +310,15 @@ async def test_a_recusal_recounts_and_refused_acts_are_audited(client, synced):
     refused = await AuditEvent.select().output(load_json=True).where(
         (AuditEvent.subject == f"case:{ref}") & (AuditEvent.tag == "case:file:refused"))
     assert [event["details"]["what"] for event in refused] == ["vote"]
-    # The third recuses: 1 for and 1 against of 2 is no majority, every vote is cast, and
-    # the panel drafts again instead of waiting for ever.
+    # The third recuses: two confirmed members are below the quorum, so nothing is decided
+    # until the chair assigns a replacement, whose vote then decides.
     await staff_post(client, third, f"/staff/cases/{ref}/recuse",
                      {"reason": "I worked with the respondent last year."})
-    assert await stage(ref) == "review"
+    assert await stage(ref) == "deliberation"
+    replacement = await staff_session(synced, "panel_member")
+    await seat(client, _chair, ref, replacement)
+    await staff_post(client, replacement, f"/staff/cases/{ref}/vote", {"in_favour": "no"})
+    assert await stage(ref) == "review"  # 1 for, 2 against of 3: drafted again
 
 
 async def test_a_revocation_suspends_at_once_and_revokes_when_the_window_closes(client, synced):
@@ -330,3 +336,68 @@ async def test_a_revocation_suspends_at_once_and_revokes_when_the_window_closes(
     await fall_due(ref, "case:appeal_window")
     assert await stage(ref) == "closed"
     assert (await badge_of(client, respondent))["status"] == "revoked"
+
+
+async def test_a_pause_shows_to_the_parties_as_time_that_runs_on(client, synced):
+    respondent, filed, _chair, _ = await _admitted(client, synced)
+    subject = stages.subject_of(filed.reference)
+    await lifecycle.mark_persecuted(respondent, True, actor=SYSTEM, settings=synced)
+    answer = (await deadlines.open_for(subject))["case:answer"]
+    # As if paused ten days ago: the filer is told a date ten days later, never a past one.
+    await Deadline.update({Deadline.paused: seal_moment(
+        Deadline.paused, datetime.now(UTC) - timedelta(days=10))}).where(
+        Deadline._meta.primary_key == answer.id)
+    view = await services.follow_up(filed.reference, filed.receipt_code, settings=synced)
+    assert view.due is not None
+    assert abs((view.due - (answer.due_at + timedelta(days=10))).total_seconds()) < 60
+
+
+async def test_a_suspension_from_outside_the_cases_comes_back_when_they_let_go(
+        client, synced):
+    respondent = await accepted(client, synced)
+    outside = datetime.now(UTC).replace(microsecond=0) + timedelta(days=100)
+    await lifecycle.suspend(respondent, until=outside, decision="P-1", actor=SYSTEM,
+                            settings=synced)
+    ref, _chair, members = await _to_vote(client, synced, respondent, until_days=300)
+    await staff_post(client, members[0], f"/staff/cases/{ref}/share")
+    await fall_due(ref, "case:comments")
+    for member in members[:2]:
+        await staff_post(client, member, f"/staff/cases/{ref}/vote", {"in_favour": "yes"})
+    until = (await deadlines.open_for(f"signatory:{respondent}"))["accession:suspension_end"]
+    assert until.due_at.date() == date.today() + timedelta(days=300)
+    case = await stages.find(ref)
+    from registry.cases import sanctions
+    from registry.cases.tables import Outcome
+
+    async with db.write_transaction():
+        await sanctions.apply_decision(await stages.locked(ref), Outcome.not_upheld, None,
+                                       final=True, actor=SYSTEM, settings=synced)
+    assert case.effects
+    until = (await deadlines.open_for(f"signatory:{respondent}"))["accession:suspension_end"]
+    assert until.due_at == outside
+    assert (await badge_of(client, respondent))["status"] == "suspended"
+
+
+async def test_an_inadmissible_case_ends_its_interim_measure(client, synced):
+    respondent = await accepted(client, synced)
+    filed = await services.file(ComplaintForm(
+        kind="complaint", respondent=respondent, principles=[11], account=ACCOUNT,
+        anonymous=True), language="en", settings=synced)
+    ref = filed.reference
+    chair = await staff_session(synced, "panel_chair")
+    member = await staff_session(synced, "panel_member")
+    await decisions.acknowledge(ref, actor=SYSTEM, settings=synced)
+    await seat(client, chair, ref, chair, member)
+    await decisions.propose_interim(ref, chair.id, until=date.today() + timedelta(days=20),
+                                    reason="Threats against the filer continue.",
+                                    actor=staff_actor(chair.id), settings=synced)
+    await decisions.confirm_interim(ref, member.id, actor=staff_actor(member.id),
+                                    settings=synced)
+    assert (await badge_of(client, respondent))["status"] == "suspended"
+    # Held by a case: no click brings it back, nor a member on the signatory page.
+    with pytest.raises(Conflict, match="imposed in a case"):
+        await lifecycle.reinstate(respondent, decision="P-2", actor=SYSTEM, settings=synced)
+    await decisions.decide_admissibility(ref, member.id, admissible=False,
+                                         reason="manifestly_unfounded",
+                                         actor=staff_actor(member.id), settings=synced)
+    assert (await badge_of(client, respondent))["status"] == "active"

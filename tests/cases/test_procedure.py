@@ -379,7 +379,7 @@ async def test_conflicts_confirmation_and_recusal(client, synced):
     overview = await staff_get(client, chair, f"/staff/cases/{reference}")
     assert "Interested Member: cannot be assigned" in overview.text
     # Why, in words that do not say which party, nor what was declared.
-    assert "declared an interest in a party to this case" in overview.text
+    assert "has a conflict of interest with a party to this case" in overview.text
     assert "board member" not in overview.text
     refused = await staff_post(client, chair, f"/staff/cases/{reference}/assign",
                                {"staff": str(interested.id)})
