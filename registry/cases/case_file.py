@@ -120,6 +120,14 @@ class Overview:
     appealed: bool
 
     @property
+    def can_acknowledge(self) -> bool:
+        return self.stage == Stage.received
+
+    @property
+    def awaits_publication(self) -> bool:
+        return self.stage in (Stage.publication, Stage.appeal_publication)
+
+    @property
     def file_open_to_me(self) -> bool:
         return self.my_seat is not None and self.my_seat.open_to_them
 
@@ -278,7 +286,8 @@ async def attachment(reference: str, attachment_id: int, staff_id: int, *,
         & (CaseAttachment.case_file == case.id)).first()
     if row is None:
         raise NotFound(NO_ATTACHMENT)
-    await panel.opened_by(case, staff_id, actor=actor, attachment=attachment_id)
+    await panel.opened_by(case, staff_id, actor=actor, attachment=attachment_id,
+                          checked=True)
     extension = next((k.extension for k in KINDS.values()
                       if k.media_type == row["media_type"]), ".bin")
     return Download(filename=f"{case.reference}-{attachment_id}{extension}",

@@ -14,7 +14,7 @@ from litestar.response import Template
 from pydantic import BaseModel, Field, ValidationError
 
 from registry.accessions.schemas import field_errors
-from registry.cases import decisions, parties, services
+from registry.cases import parties, services, stages
 from registry.cases.schemas import (
     CaseFiled,
     CaseForFiler,
@@ -37,7 +37,7 @@ from registry.web.i18n import gettext as _
 
 NO_STORE = CacheControlHeader(no_store=True)
 WORDS = {"kind_words": services.KIND_WORDS, "stage_words": services.STAGE_WORDS,
-         "author_words": services.AUTHOR_WORDS, "outcome_words": decisions.OUTCOME_WORDS}
+         "author_words": services.AUTHOR_WORDS, "outcome_words": stages.OUTCOME_WORDS}
 TOKEN = Annotated[str, Parameter(max_length=300)]
 MULTIPART = Body(media_type=RequestEncodingType.MULTI_PART)
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)

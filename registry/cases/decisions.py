@@ -45,7 +45,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from registry import db, keys
+from registry import db, keys, runtime
 from registry.accessions import register
 from registry.accessions.holders import holder
 from registry.accessions.register import STATUS_WORDS
@@ -86,8 +86,6 @@ DRAFTING = {Instance.first: frozenset({S.review}), Instance.appeal: frozenset({S
 VOTING = {Instance.first: S.deliberation, Instance.appeal: S.appeal}
 ADOPTED_TO = {Instance.first: S.publication, Instance.appeal: S.appeal_publication}
 LONGEST_SUSPENSION = timedelta(days=3 * 365)
-OUTCOME_WORDS = stages.OUTCOME_WORDS
-REASON_WORDS = stages.REASON_WORDS
 NOT_AT_STAGE = N_("This cannot be done at the present stage of the case.")
 
 
@@ -739,8 +737,6 @@ async def _responsible(case: CaseRecord, who: str) -> tuple[set[int] | None, set
 async def _stage_due(due: deadlines.Due, now: datetime) -> bool:
     """A stage's deadline fell due: where a party had the time, the case moves on; where
     staff had to act, they are told it is overdue."""
-    from registry import runtime
-
     settings = runtime.settings()
     case = await stages.find(due.subject.removeprefix("case:"))
     clock = stages.CLOCKS.get(case.stage)
@@ -764,8 +760,6 @@ def _what(kind: str) -> Words:
 
 
 async def _remind(due: deadlines.Due, now: datetime) -> bool:
-    from registry import runtime
-
     settings = runtime.settings()
     case = await stages.find(due.subject.removeprefix("case:"))
     clock = stages.CLOCKS.get(case.stage)

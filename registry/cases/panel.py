@@ -37,7 +37,7 @@ from registry.keys.sealed import seal, unseal
 from registry.refusals import Conflict, Forbidden, Invalid, NotFound, Words
 from registry.settings import Settings
 from registry.staff.permissions import Role
-from registry.staff.services import StaffListing, list_staff
+from registry.staff.services import StaffListing, list_staff, staff_member
 from registry.staff.tables import StaffStatus
 from registry.translation import N_
 
@@ -332,7 +332,8 @@ async def confirm(reference: str, staff_id: int, *, actor: audit.Actor) -> None:
             raise Forbidden(N_("You are not assigned to this case."))
         if seat["confirmed_at"] is not None:
             return
-        member = next(m for m in await list_staff() if m.id == staff_id)
+        member = await staff_member(staff_id)
+        assert member is not None, "a seat belongs to a member"
         reasons = conflicts_of(member, await interests_of(staff_id), await parties_of(case))
         if reasons:
             raise Conflict(N_("You cannot confirm: %(why)s. Recuse yourself instead."),
@@ -391,7 +392,7 @@ async def require_open(case: CaseRecord, staff_id: int, *, actor: audit.Actor,
         raise await _refused(case, actor, what, NOT_SEATED)
     if seat["confirmed_at"] is None:
         raise await _refused(case, actor, what, NOT_CONFIRMED)
-    member = next((m for m in await list_staff() if m.id == staff_id), None)
+    member = await staff_member(staff_id)
     if member is None or conflicts_of(member, await interests_of(staff_id),
                                       await parties_of(case)):
         # An interest declared since the confirmation: recuse, do not act.
@@ -409,7 +410,7 @@ async def require_free(case: CaseRecord, actor: audit.Actor) -> None:
         return
     staff_id = int(actor.id)
     seat = await _my_seat(case, staff_id)
-    member = next((m for m in await list_staff() if m.id == staff_id), None)
+    member = await staff_member(staff_id)
     first_panel = case.instance == Instance.appeal and await _my_seat(
         case, staff_id, Instance.first) is not None
     if member is None or first_panel or (seat is not None and seat["recused_at"] is not None) or (
@@ -424,11 +425,13 @@ def reading_instance(case: CaseRecord) -> Instance | None:
 
 
 async def opened_by(case: CaseRecord, staff_id: int, *, actor: audit.Actor,
-                    attachment: int | None = None) -> None:
-    """Record that a member opened the case file (or one attachment of it)."""
-    await require_open(case, staff_id, actor=actor,
-                       what="attachment" if attachment else "file",
-                       instance=reading_instance(case))
+                    attachment: int | None = None, checked: bool = False) -> None:
+    """Record that a member opened the case file (or one attachment of it), once
+    `require_open` admits them (unless the caller `checked` already)."""
+    if not checked:
+        await require_open(case, staff_id, actor=actor,
+                           what="attachment" if attachment else "file",
+                           instance=reading_instance(case))
     async with db.write_transaction():
         if attachment is None:
             await audit.record(EventTag.case_file_opened, actor=actor, subject=case.subject)

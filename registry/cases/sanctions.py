@@ -54,10 +54,8 @@ def held_until(effects: dict[str, Any], now: datetime) -> datetime | None:
 
 
 async def _cases_of(respondent: str) -> list[CaseRecord]:
-    from registry.cases.tables import Case
-
-    return [case for case in map(stages.opened, await Case.select()) if
-            case.respondent == respondent and case.effects]
+    """The respondent's cases that hold or held something against it."""
+    return [case for case in await stages.cases_of(respondent) if case.effects]
 
 
 async def holds(public_id: str) -> bool:

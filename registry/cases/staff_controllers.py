@@ -35,8 +35,8 @@ REF = Annotated[str, Parameter(max_length=20)]
 VIEW = {"permission": Permission.cases_cases_view}
 SIT = {"permission": Permission.cases_panel_sit}
 WORDS = {"stage_names": stages.STAGE_NAMES, "kind_words": stages.KIND_WORDS,
-         "due_words": stages.DUE_WORDS, "outcome_words": decisions.OUTCOME_WORDS,
-         "reason_words": decisions.REASON_WORDS, "relation_words": panel.RELATION_WORDS,
+         "due_words": stages.DUE_WORDS, "outcome_words": stages.OUTCOME_WORDS,
+         "reason_words": stages.REASON_WORDS, "relation_words": panel.RELATION_WORDS,
          "status_words": STATUS_WORDS, "outcomes": [o.value for o in Outcome],
          "reasons": [r.value for r in InadmissibleReason]}
 

@@ -261,10 +261,13 @@ async def follow_pause(case: CaseRecord, *, now: datetime,
         await deadlines.resume(case.subject, now=now)
 
 
-async def open_cases() -> list[CaseRecord]:
-    """Every case not yet closed (each opened: fine for the dozens a panel hears)."""
-    return [opened(row) for row in await Case.select().where(
-        Case.stage.not_in(sorted(FINAL)))]
+async def cases_of(respondent: str, *, open_only: bool = False) -> list[CaseRecord]:
+    """The cases concerning a signatory (whom a case concerns is sealed: each case is
+    opened, which is fine for the dozens a panel hears)."""
+    query = Case.select()
+    if open_only:
+        query = query.where(Case.stage.not_in(sorted(FINAL)))
+    return [case for case in map(opened, await query) if case.respondent == respondent]
 
 
 async def _on_signatory_pause(subject: str, paused: bool, now: datetime) -> None:
@@ -272,10 +275,8 @@ async def _on_signatory_pause(subject: str, paused: bool, now: datetime) -> None
     follow, inside the same transaction (which holds the signatory's lock)."""
     if not subject.startswith("signatory:"):
         return
-    public_id = subject.removeprefix("signatory:")
-    for case in await open_cases():
-        if case.respondent == public_id:
-            await follow_pause(case, now=now, respondent_paused=paused)
+    for case in await cases_of(subject.removeprefix("signatory:"), open_only=True):
+        await follow_pause(case, now=now, respondent_paused=paused)
 
 
 # --- Moving ---------------------------------------------------------------------------

@@ -309,10 +309,19 @@ async def reset_staff(staff_id: int, *, actor: audit.Actor, settings: Settings) 
     return enrolment_url(settings, token)
 
 
-async def list_staff() -> list[StaffListing]:
-    rows = await StaffMember.select().order_by(_MEMBER)
-    return [StaffListing(
+def _listing(row: dict) -> StaffListing:
+    return StaffListing(
         id=row["id"], email=unseal(StaffMember.email, row["email"]),
         name=unseal(StaffMember.name, row["name"]), roles=parse_roles(row["roles"]),
         status=StaffStatus(row["status"]), created_at=row["created_at"],
-        enrolled_at=row["enrolled_at"], language=row["language"]) for row in rows]
+        enrolled_at=row["enrolled_at"], language=row["language"])
+
+
+async def list_staff() -> list[StaffListing]:
+    return [_listing(row) for row in await StaffMember.select().order_by(_MEMBER)]
+
+
+async def staff_member(staff_id: int) -> StaffListing | None:
+    """One member, opened (without opening everyone else's row)."""
+    row = await StaffMember.select().where(_MEMBER == staff_id).first()
+    return _listing(row) if row else None
