@@ -16,6 +16,9 @@ from babel import Locale
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from registry.translation import N_
+from registry.validation import problems
+
 
 class Kind(StrEnum):
     organisation = "organisation"
@@ -43,9 +46,9 @@ def country_codes() -> frozenset[str]:
 def clean_name(value: str) -> str:
     value = " ".join(unicodedata.normalize("NFC", value).split())
     if any(unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs") for ch in value):
-        raise ValueError("must not contain control or invisible characters")
+        raise ValueError(N_("Remove the control or invisible characters from this answer."))
     if "<" in value or ">" in value:
-        raise ValueError("must not contain < or >")
+        raise ValueError(N_("Remove the characters < and > from this answer."))
     return value
 
 
@@ -53,20 +56,20 @@ def clean_email(value: str) -> str:
     try:
         return validate_email(value.strip(), check_deliverability=False).normalized
     except EmailNotValidError as error:
-        raise ValueError(f"is not a valid e-mail address ({error})") from error
+        raise ValueError(N_("Enter an e-mail address such as name@example.org.")) from error
 
 
 def _country(value: str) -> str:
     code = value.strip().upper()
     if code not in country_codes():
-        raise ValueError("must be a two-letter country code, such as BY, LT or PL")
+        raise ValueError(N_("Choose a country from the list."))
     return code
 
 
 def _website(value: str) -> str:
     value = value.strip()
     if not re.fullmatch(r"https?://[^\s<>\"']{3,290}", value):
-        raise ValueError("must be a web address starting with https:// or http://")
+        raise ValueError(N_("Enter a web address that starts with https:// or http://."))
     return value
 
 
@@ -75,16 +78,8 @@ OptionalName = Annotated[str, Field(max_length=200), AfterValidator(clean_name)]
 
 
 def field_errors(error: ValidationError) -> dict[str, str]:
-    """Each field's first problem, in words; a rule across fields names its field first
-    ("signature_name: ...")."""
-    found: dict[str, str] = {}
-    for item in error.errors():
-        field = str(item["loc"][0]) if item["loc"] else ""
-        message = item["msg"].removeprefix("Value error, ")
-        if not field and ": " in message:
-            field, message = message.split(": ", 1)
-        found.setdefault(field or "form", message)
-    return found
+    """Each field's first problem, in words of the current language."""
+    return problems(error)
 
 
 class AccessionForm(BaseModel):
@@ -126,14 +121,15 @@ class AccessionForm(BaseModel):
             self.website = _website(self.website)
         self.other_interests = self.other_interests.strip()
         if self.kind == Kind.organisation and len(self.legal_name) < 2:
-            raise ValueError("legal_name: an organisation must give its legal name")
+            raise ValueError("legal_name: " + N_("Give the organisation's legal name."))
         if self.kind == Kind.organisation and len(self.representative_role) < 2:
-            raise ValueError("representative_role: say the representative's role")
+            raise ValueError("representative_role: " + N_("Say the representative's role."))
         if self.signature_name.casefold() != self.representative_name.casefold():
-            raise ValueError("signature_name: type the representative's name exactly as above")
+            raise ValueError("signature_name: " + N_(
+                "Type the representative's name exactly as above."))
         if (self.applicant_jwk is None) != (self.applicant_signature is None):
-            raise ValueError("applicant_signature: give both your public key and the signature, "
-                             "or neither")
+            raise ValueError("applicant_signature: " + N_(
+                "Give both your public key and the signature, or neither."))
         return self
 
 

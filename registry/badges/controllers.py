@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field, model_validator
 from registry import keys
 from registry.accessions import register
 from registry.badges import credentials, services, verification
+from registry.web.i18n import N_
 from registry.web.i18n import gettext as _
 
 SHARED = {"access-control-allow-origin": "*", "cross-origin-resource-policy": "cross-origin"}
@@ -112,7 +113,7 @@ class VerifyRequest(BaseModel):
     @model_validator(mode="after")
     def _one_of_them(self) -> VerifyRequest:
         if not self.credential and not self.badge_id:
-            raise ValueError("send a credential or a badge id")
+            raise ValueError(N_("Send a credential or a badge id."))
         return self
 
 

@@ -13,6 +13,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from registry.accessions.schemas import clean_email, clean_name
 from registry.cases.tables import CaseKind
+from registry.translation import N_
 
 ALLOWED_CONTROLS = {"\n", "\t"}
 
@@ -22,13 +23,13 @@ def _account(value: str) -> str:
     value = unicodedata.normalize("NFC", value.replace("\r\n", "\n")).strip()
     if any(unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs") and ch not in ALLOWED_CONTROLS
            for ch in value):
-        raise ValueError("must not contain control or invisible characters")
+        raise ValueError(N_("Remove the control or invisible characters from this answer."))
     return value
 
 
 def _principles(value: list[int]) -> list[int]:
     if any(not 1 <= number <= 15 for number in value):
-        raise ValueError("the Principles are numbered 1 to 15")
+        raise ValueError(N_("The Principles are numbered 1 to 15."))
     return sorted(set(value))
 
 
@@ -57,12 +58,12 @@ class ComplaintForm(BaseModel):
     def _who(self) -> ComplaintForm:
         if self.anonymous:
             if self.name or self.contact_email:
-                raise ValueError("name: leave your name and address empty to file "
-                                 "anonymously, or choose to give them")
+                raise ValueError("name: " + N_("Leave your name and address empty to file "
+                                               "anonymously, or choose to give them."))
             self.consent_to_identity = False
         else:
             if len(self.name) < 2:
-                raise ValueError("name: give your name, or choose to file anonymously")
+                raise ValueError("name: " + N_("Give your name, or choose to file anonymously."))
             if self.contact_email:
                 self.contact_email = clean_email(self.contact_email)
         return self

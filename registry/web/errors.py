@@ -10,6 +10,7 @@ import logging
 from http import HTTPStatus
 from urllib.parse import quote
 
+import pydantic
 from litestar import MediaType, Request, Response
 from litestar.background_tasks import BackgroundTask
 from litestar.exceptions import HTTPException, ValidationException
@@ -19,6 +20,7 @@ from registry import db
 from registry.audit import services as audit
 from registry.audit.tags import EventTag
 from registry.refusals import Conflict, Forbidden, Gone, Invalid, NotFound, Refusal, TooMany
+from registry.validation import problems
 from registry.web.i18n import N_
 from registry.web.i18n import gettext as _
 
@@ -79,6 +81,19 @@ def _status_of(exc: Exception) -> int:
 
 
 CSRF_FAILURE = "CSRF token verification failed"
+NOT_VALID = N_("The request is not valid: see `errors` for what is wrong.")
+
+
+def _pydantic_cause(exc: BaseException) -> pydantic.ValidationError | None:
+    """The pydantic error behind Litestar's refusal of a body, if that is what it was
+    (Litestar raises its own from it and keeps it as the cause)."""
+    seen = 0
+    cause = exc.__cause__
+    while cause is not None and seen < 5:
+        if isinstance(cause, pydantic.ValidationError):
+            return cause
+        cause, seen = cause.__cause__, seen + 1
+    return None
 
 
 async def _record_csrf_refusal(path: str, method: str) -> None:
@@ -110,9 +125,13 @@ def error_response(request: Request, exc: Exception) -> Response:
         body: dict = {"status_code": status, "detail": detail or PAGE_MESSAGES.get(
             status, HTTPStatus(status).phrase)}
         if isinstance(exc, ValidationException):
-            # Litestar's own message repeats the whole path, however long: say it plainly.
-            body["detail"] = "The request is not valid: see `errors` for what is wrong."
-            body["errors"] = exc.extra or []
+            # Litestar's own message repeats the whole path, however long: say it plainly,
+            # and each field's problem in the reader's language where pydantic found it.
+            body["detail"] = _(NOT_VALID)
+            cause = _pydantic_cause(exc)
+            body["errors"] = exc.extra or [] if cause is None else [
+                {"key": field, "message": words, "source": "body"}
+                for field, words in problems(cause).items()]
         return Response(body, status_code=status, media_type=MediaType.JSON,
                         headers=getattr(exc, "headers", None), background=background)
     # Litestar's own messages for routing and validation failures mention internals

@@ -113,16 +113,16 @@ async def _token_from_outbox(row) -> str:
 
 @pytest.mark.parametrize(
     ("change", "field", "words"),
-    [({"contact_email": "not an address"}, "contact_email", "not a valid e-mail address"),
-     ({"public_name": "x" * 201}, "public_name", "at most 200 characters"),
-     ({"public_name": "<b>Viasna</b>"}, "public_name", "must not contain < or >"),
-     ({"public_name": ""}, "public_name", "at least 2 characters"),
-     ({"legal_name": ""}, "legal_name", "must give its legal name"),
+    [({"contact_email": "not an address"}, "contact_email", "Enter an e-mail address such as"),
+     ({"public_name": "x" * 201}, "public_name", "Write at most 200 characters."),
+     ({"public_name": "<b>Viasna</b>"}, "public_name", "Remove the characters < and >"),
+     ({"public_name": ""}, "public_name", "Write at least 2 characters."),
+     ({"legal_name": ""}, "legal_name", "Give the organisation's legal name."),
      ({"signature_name": "Someone Else"}, "signature_name", "exactly as above"),
-     ({"country": "XX"}, "country", "two-letter country code"),
+     ({"country": "XX"}, "country", "Choose a country from the list."),
      ({"website": "javascript:alert(1)"}, "website", "https://"),
-     ({"consent": False}, "consent", "Input should be True"),
-     ({"listing": "secret"}, "listing", "'public', 'pseudonymous' or 'unlisted'"),
+     ({"consent": False}, "consent", "Tick this box to go on."),
+     ({"listing": "secret"}, "listing", "Choose one of the answers."),
      ({"public_name": "Viasna'; DROP TABLE accession; --"}, None, None)],
 )
 async def test_bad_answers_get_clear_errors_and_write_nothing(client, synced, change, field,
@@ -144,9 +144,54 @@ async def test_form_page_errors_are_shown_per_field(client, synced):
     data.pop("consent")
     response = await client.post("/accede", data=data)
     assert response.status_code == 400
-    assert 'id="contact_email-error"' in response.text and "not a valid e-mail" in response.text
+    assert 'id="contact_email-error"' in response.text and "Enter an e-mail address such as" in response.text
     assert 'value="Pravovaya Initsiyatyva"' in response.text  # answers kept
     assert await Accession.count() == 0
+
+
+async def test_a_mistake_is_told_in_the_readers_language_field_by_field(client, synced):
+    """GOV.UK's pattern, in Belarusian: "Error:" in the title, a summary that names each
+    field by its label and links to its first input, and each control marked invalid."""
+    from registry.translation import gettext, using
+
+    page = await client.get("/accede", headers={"accept-language": "be"})
+    data = {**{k: str(v) for k, v in FORM.items()}, "public_name": "x", "_csrf_token":
+            csrf_token(page.text)}
+    for dropped in ("consent", "kind", "head_in_party_body"):
+        data.pop(dropped)
+    response = await client.post("/accede", data=data, headers={"accept-language": "be"})
+    assert response.status_code == 400
+    text = response.text
+    with using("be"):
+        error, label = gettext("Error:"), gettext("Name to show in the register")
+        too_short = gettext("Write at least 2 characters.")
+        assert gettext("Tick this box to go on.") != "Tick this box to go on."
+    assert re.search(rf"<title>{error} ", text)
+    summary = re.search(r'<div class="form-error".*?</div>', text, re.S)[0]
+    assert f'<a href="#public_name">{label}: {too_short}</a>' in summary
+    for field in ("kind", "head_in_party_body", "consent"):
+        assert f'href="#{field}"' in summary and f'id="{field}"' in text
+    # Every control of a wrong answer says so, radios and checkboxes included.
+    radios = re.findall(r'<input[^>]*name="kind"[^>]*>', text)
+    assert len(radios) == 2 and all('aria-invalid="true"' in r and
+                                    'aria-describedby="kind-error"' in r for r in radios)
+    assert 'aria-invalid="true"' in re.search(r'<input[^>]*name="consent"[^>]*>', text)[0]
+    assert "Field required" not in text and "String should" not in text
+    assert 'value="x"' in text  # answers kept
+
+
+async def test_the_api_says_what_is_wrong_in_the_readers_language(client, synced):
+    from registry.translation import gettext, using
+
+    response = await client.post("/api/v1/accessions", json={**FORM, "consent": False,
+                                                             "public_name": ""},
+                                 headers={"accept-language": "ru"})
+    assert response.status_code == 400
+    with using("ru"):
+        expected = {"consent": gettext("Tick this box to go on."),
+                    "public_name": gettext("Write at least 2 characters.")}
+    assert {e["key"]: e["message"] for e in response.json()["errors"]} == expected
+    assert expected["consent"] != "Tick this box to go on."
 
 
 async def test_double_submission_and_wrong_version(client, synced):
