@@ -21,6 +21,7 @@ from registry.audit import services as audit
 from registry.audit.tags import EventTag
 from registry.refusals import Conflict, Forbidden, Gone, Invalid, NotFound, Refusal, TooMany
 from registry.validation import problems
+from registry.web import i18n
 from registry.web.i18n import N_
 from registry.web.i18n import gettext as _
 
@@ -103,6 +104,22 @@ async def _record_csrf_refusal(path: str, method: str) -> None:
 
 
 def error_response(request: Request, exc: Exception) -> Response:
+    """The answer to an error, in the reader's language even where no route was found
+    (Litestar refuses an unknown address before any middleware, so the language
+    middleware has not chosen one): chosen here, and the page rendered while it holds."""
+    with i18n.using(i18n.choose(request.headers.get("cookie"),
+                                request.headers.get("accept-language"))):
+        response = _error_response(request, exc)
+        if isinstance(response, Template):
+            html = request.app.template_engine.get_template(response.template_name).render(
+                **response.context, request=request)
+            return Response(html, status_code=response.status_code,
+                            media_type=MediaType.HTML, background=response.background,
+                            headers={"vary": "Accept-Language, Cookie"})
+        return response
+
+
+def _error_response(request: Request, exc: Exception) -> Response:
     status = _status_of(exc)
     background = None
     if isinstance(exc, HTTPException) and status == 403 and exc.detail == CSRF_FAILURE:
@@ -121,9 +138,11 @@ def error_response(request: Request, exc: Exception) -> Response:
     # 503s are ours (readiness says why); other 5xx details may describe internals.
     shown = status < 500 or status == 503
     detail = exc.detail if isinstance(exc, HTTPException) and shown else ""
+    if detail == HTTPStatus(status).phrase:  # Litestar's default words: ours are clearer
+        detail = ""
     if is_api(request):
-        body: dict = {"status_code": status, "detail": detail or PAGE_MESSAGES.get(
-            status, HTTPStatus(status).phrase)}
+        body: dict = {"status_code": status, "detail": _(detail) if detail else _(
+            PAGE_MESSAGES.get(status, HTTPStatus(status).phrase))}
         if isinstance(exc, ValidationException):
             # Litestar's own message repeats the whole path, however long: say it plainly,
             # and each field's problem in the reader's language where pydantic found it.

@@ -42,11 +42,11 @@ async def test_bad_page_addresses(client: AsyncTestClient, path: str, status: in
 API_CASES = [
     ("/api/v1/principles/9.9", 404, "There is no version 9.9 of the Principles."),
     ("/api/v1/principles/" + HUGE, 400, "The request is not valid"),
-    ("/api/v1/principles/..%2Fetc", 404, "Not Found"),
+    ("/api/v1/principles/..%2Fetc", 404, "There is nothing at this address."),
     ("/api/v1/principles/1.0%3B%20DROP%20TABLE%20principles_version", 404, "no version"),
     ("/api/v1/principles/%F0%9F%98%80", 404, "There is no version"),
     ("/api/v1/principles/1.0?language=xx", 404, "has no text in that language"),
-    ("/api/v1/nowhere", 404, "Not Found"),
+    ("/api/v1/nowhere", 404, "There is nothing at this address."),
 ]
 
 

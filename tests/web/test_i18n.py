@@ -81,3 +81,20 @@ def test_catalogues_are_complete_and_up_to_date(tmp_path):
             all(m.string) if isinstance(m.string, tuple) else m.string)]
         assert {m.id for m in catalogue if m.id} == committed
         assert not untranslated, (code, untranslated)
+
+
+@pytest.mark.parametrize("code", ["be", "ru"])
+async def test_an_unknown_address_answers_in_the_readers_language(client: AsyncTestClient,
+                                                                  code: str):
+    """No route is found before any middleware runs: the error page still speaks the
+    reader's language, chosen by the cookie as by the browser."""
+    with i18n.using(code):
+        expected = i18n.gettext("There is nothing at this address.")
+    assert expected != "There is nothing at this address."
+    for headers in ({"accept-language": code}, {"cookie": f"lang={code}"}):
+        response = await client.get("/no/such/page", headers=headers)
+        assert response.status_code == 404
+        assert f'<html lang="{code}">' in response.text and expected in response.text
+        assert "Accept-Language" in response.headers["vary"]
+    api = await client.get("/api/v1/no/such", headers={"accept-language": code})
+    assert api.status_code == 404 and api.json()["detail"] == expected
