@@ -98,3 +98,16 @@ async def test_an_unknown_address_answers_in_the_readers_language(client: AsyncT
         assert "Accept-Language" in response.headers["vary"]
     api = await client.get("/api/v1/no/such", headers={"accept-language": code})
     assert api.status_code == 404 and api.json()["detail"] == expected
+
+
+async def test_a_belarusian_or_russian_reader_is_told_the_principles_are_english_only(
+        client: AsyncTestClient, synced):
+    english = ("The Principles exist only in English so far: they are shown here in English. "
+               "The English text is the text of record.")
+    for path in ("/principles/1.0", "/principles/1.0/3"):
+        for code in ("be", "ru"):
+            with i18n.using(code):
+                notice = i18n.gettext(english)
+            page = await client.get(path, headers={"cookie": f"lang={code}"})
+            assert notice in page.text and f'lang="{code}">{notice}' in page.text
+        assert english not in (await client.get(path, headers={"cookie": "lang=en"})).text
