@@ -123,6 +123,8 @@ class VerifyResult(BaseModel):
     badge_id: str | None
     status: str | None = Field(description="The accession's status now, as the registry "
                                "holds it.")
+    suspended_until: datetime | None = Field(
+        default=None, description="While suspended: when the suspension ends.")
     credential: dict[str, Any] | None = Field(description="What the credential states "
                                               "(only once its signature holds).")
 
@@ -162,6 +164,7 @@ def _words() -> dict[str, Any]:
 def _result(verified: services.Verified) -> VerifyResult:
     return VerifyResult(valid=verified.result.valid, checks=_checks(verified.result),
                         badge_id=verified.badge_id, status=verified.status,
+                        suspended_until=verified.suspended_until,
                         credential=verified.result.credential)
 
 

@@ -24,7 +24,7 @@ from typing import Any
 from markupsafe import escape
 
 from registry import db, keys, runtime
-from registry.accessions.holders import LAPSE, SUPERSESSION, subject_of
+from registry.accessions.holders import LAPSE, SUPERSESSION, SUSPENSION_END, subject_of
 from registry.accessions.services import YEAR
 from registry.accessions.tables import Signatory
 from registry.badges import bitstring, credentials, images, verification
@@ -420,6 +420,7 @@ class Verified:
     badge_id: str | None
     status: str | None  # the accession's status now
     record: BadgeRecord | None
+    suspended_until: datetime | None = None  # the end the panel set, while suspended
 
 
 async def verify_online(token: str, settings: Settings) -> Verified:
@@ -446,5 +447,10 @@ async def verify_online(token: str, settings: Settings) -> Verified:
                    status=record.status)
     elif result.credential is not None:
         result.add("status", False, N_("The registry holds no badge for this credential."))
+    until = None
+    if record is not None and record.status == "suspended":
+        due = (await deadlines.open_for(subject_of(record.signatory_id))).get(SUSPENSION_END)
+        until = due.due_at if due is not None else None
     return Verified(result=result, badge_id=record.badge_id if record else None,
-                    status=record.status if record else None, record=record)
+                    status=record.status if record else None, record=record,
+                    suspended_until=until)

@@ -289,15 +289,22 @@ async def test_suspension_shows_at_once_and_flips_the_bit(client, synced):
     index = badge["status_list_entries"]["suspension"]
     jwks = await published_jwks(client)
     assert "ACTIVE" in (await client.get(f"/badges/{badge['badge_id']}.svg")).text
-    await lifecycle.suspend(signatory, until=datetime.now(UTC) + timedelta(days=30),
+    until = datetime.now(UTC) + timedelta(days=30)
+    await lifecycle.suspend(signatory, until=until,
                             decision="P-2026/9", actor=SYSTEM, settings=synced)
     # The very next request of each kind tells the truth.
     assert "SUSPENDED" in (await client.get(f"/badges/{badge['badge_id']}.svg")).text
     assert (await badge_of(client, signatory))["status"] == "suspended"
     page = await client.get(f"/verify/{badge['badge_id']}")
     assert "suspended" in page.text and "Not valid." in page.text
+    # The verdict comes first, with when the suspension ends; the checks after it.
+    from babel.dates import format_date
+    ends = f"The suspension runs until {format_date(until.date(), 'long', locale='en')}."
+    assert page.text.index("Not valid.") < page.text.index(ends) < page.text.index(
+        'class="checks"')
     result = await verdict(client, credential=old_token)
     assert result["valid"] is False
+    assert result["suspended_until"][:10] == until.date().isoformat()
     assert failed(result)["suspension"] == "Suspended: the status list says so."
     listed = (await client.get("/status/suspension")).text
     assert independent_bit(listed, jwks, index) is True
