@@ -152,7 +152,7 @@ async def test_form_page_errors_are_shown_per_field(client, synced):
 async def test_a_mistake_is_told_in_the_readers_language_field_by_field(client, synced):
     """GOV.UK's pattern, in Belarusian: "Error:" in the title, a summary that names each
     field by its label and links to its first input, and each control marked invalid."""
-    from registry.translation import gettext, using
+    from registry.translation import gettext, ngettext, using
 
     page = await client.get("/accede", headers={"accept-language": "be"})
     data = {**{k: str(v) for k, v in FORM.items()}, "public_name": "x", "_csrf_token":
@@ -164,7 +164,8 @@ async def test_a_mistake_is_told_in_the_readers_language_field_by_field(client, 
     text = response.text
     with using("be"):
         error, label = gettext("Error:"), gettext("Name to show in the register")
-        too_short = gettext("Write at least 2 characters.")
+        too_short = ngettext("Write at least %(num)d character.",
+                             "Write at least %(num)d characters.", 2) % {"num": 2}
         assert gettext("Tick this box to go on.") != "Tick this box to go on."
     assert re.search(rf"<title>{error} ", text)
     summary = re.search(r'<div class="form-error".*?</div>', text, re.S)[0]
@@ -181,7 +182,7 @@ async def test_a_mistake_is_told_in_the_readers_language_field_by_field(client, 
 
 
 async def test_the_api_says_what_is_wrong_in_the_readers_language(client, synced):
-    from registry.translation import gettext, using
+    from registry.translation import gettext, ngettext, using
 
     response = await client.post("/api/v1/accessions", json={**FORM, "consent": False,
                                                              "public_name": ""},
@@ -189,7 +190,8 @@ async def test_the_api_says_what_is_wrong_in_the_readers_language(client, synced
     assert response.status_code == 400
     with using("ru"):
         expected = {"consent": gettext("Tick this box to go on."),
-                    "public_name": gettext("Write at least 2 characters.")}
+                    "public_name": ngettext("Write at least %(num)d character.",
+                                            "Write at least %(num)d characters.", 2) % {"num": 2}}
     assert {e["key"]: e["message"] for e in response.json()["errors"]} == expected
     assert expected["consent"] != "Tick this box to go on."
 

@@ -36,7 +36,7 @@ def _messages(form: type[BaseModel], code: str) -> set[str]:
 def test_every_validation_message_has_a_translation(form, code):
     english = _messages(form, "en")
     translated = _messages(form, code)
-    assert len(english) >= 5  # the battery really finds problems
+    assert len(english) >= 3  # the battery really finds problems
     untranslated = english & translated
     assert not untranslated, f"no {code} translation for: {sorted(untranslated)}"
     assert not any("should" in words or "Field required" in words for words in english)
