@@ -110,8 +110,9 @@ def error_response(request: Request, exc: Exception) -> Response:
     with i18n.using(i18n.choose(request.headers.get("cookie"),
                                 request.headers.get("accept-language"))):
         response = _error_response(request, exc)
-        if isinstance(response, Template):
-            html = request.app.template_engine.get_template(response.template_name).render(
+        engine = request.app.template_engine
+        if isinstance(response, Template) and engine is not None and response.template_name:
+            html = engine.get_template(response.template_name).render(
                 **response.context, request=request)
             return Response(html, status_code=response.status_code,
                             media_type=MediaType.HTML, background=response.background,

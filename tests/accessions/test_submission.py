@@ -144,7 +144,8 @@ async def test_form_page_errors_are_shown_per_field(client, synced):
     data.pop("consent")
     response = await client.post("/accede", data=data)
     assert response.status_code == 400
-    assert 'id="contact_email-error"' in response.text and "Enter an e-mail address such as" in response.text
+    assert 'id="contact_email-error"' in response.text
+    assert "Enter an e-mail address such as" in response.text
     assert 'value="Pravovaya Initsiyatyva"' in response.text  # answers kept
     assert await Accession.count() == 0
 
