@@ -111,3 +111,27 @@ async def test_a_belarusian_or_russian_reader_is_told_the_principles_are_english
             page = await client.get(path, headers={"cookie": f"lang={code}"})
             assert notice in page.text and f'lang="{code}">{notice}' in page.text
         assert english not in (await client.get(path, headers={"cookie": "lang=en"})).text
+
+
+def test_translations_keep_every_placeholder():
+    """A translation that loses or renames `%(name)s` would break, or say less."""
+    import re
+
+    from babel.messages.pofile import read_po
+
+    placeholder = re.compile(r"%\([a-z_]+\)[sd]")
+    for code in ("be", "ru"):
+        with (i18n.LOCALE_DIR / code / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+            catalogue = read_po(handle)
+        for message in catalogue:
+            if not message.id:
+                continue
+            ids = message.id if isinstance(message.id, tuple) else (message.id,)
+            strings = message.string if isinstance(message.string, tuple) else (
+                message.string,)
+            wanted = set(placeholder.findall(ids[-1])) | set(placeholder.findall(ids[0]))
+            for string in strings:
+                if string:
+                    assert set(placeholder.findall(string)) <= wanted, (code, message.id)
+                    assert set(placeholder.findall(string)) >= set(
+                        placeholder.findall(ids[0])) - {"%(num)d"}, (code, message.id)
