@@ -448,7 +448,7 @@ async def test_ugly_credentials_get_reasons_not_errors(client, synced):
             assert response.json()["valid"] is False
     assert (await client.post("/api/v1/verify", json={"badge_id": "../../x"})).status_code == 400
     neither = await client.post("/api/v1/verify", json={})
-    assert neither.status_code == 400 and "send a credential or a badge id" in neither.text
+    assert neither.status_code == 400 and "Send a credential or a badge id." in neither.text
     bad = await client.get("/verify?badge=..%2f..%2fstaff", follow_redirects=False)
     assert bad.status_code == 400 and "letters, digits" in bad.text
 
