@@ -12,11 +12,68 @@ from pathlib import Path
 import pytest
 
 from registry.changes.counters import POLL_SECONDS
-from tests.conftest import REPO
+from tests.conftest import IN_CI, REPO, empty_database_in_a_thread
+from tests.serving.server import running_registry
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 pytestmark = pytest.mark.browser
 
-# The served registry, the browser and `page` are the folder's (tests/browser/conftest.py).
+if not Path(CHROMIUM).exists():
+    if IN_CI:
+        raise RuntimeError(f"browser tests need Chromium at {CHROMIUM}; .ci/run installs it")
+    pytest.skip("Chromium is not installed (apt-get install chromium); CI runs these",
+                allow_module_level=True)
+
+from playwright.sync_api import sync_playwright  # noqa: E402 - only once Chromium is known
+
+
+@pytest.fixture(scope="module")
+def emptied(data_dir, database_url):
+    """On PostgreSQL the server shares the test database: start it from empty tables,
+    whatever earlier tests left (a version 1.1, for one)."""
+    empty_database_in_a_thread(data_dir, database_url)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory, database_url, emptied):
+    # Served against the same database engine as the rest of the run.
+    env = {"REGISTRY_DATABASE_URL": database_url} if database_url.startswith("postgres") else {}
+    folder = tmp_path_factory.mktemp("browser")
+    with running_registry(folder, env=env) as base:
+        yield base, folder, env
+
+
+@pytest.fixture(scope="module")
+def base_url(served):
+    return served[0]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, base_url):
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    page.requests = []
+    page.problems = []
+    page.on("request", lambda request: page.requests.append(request.url))
+    page.on("console", lambda message: message.type in ("error", "warning")
+            and page.problems.append(message.text))
+    page.on("pageerror", lambda error: page.problems.append(str(error)))
+    yield page
+    context.close()
 
 
 def assert_only_own_requests(page, base_url):
