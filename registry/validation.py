@@ -41,10 +41,10 @@ def _counted(kind: str, context: dict[str, Any]) -> str | None:
     """Problems with a number in them, in the language's plural forms."""
     if kind in ("string_too_short", "too_short"):
         least = int(context.get("min_length", 1))
-        if least <= 1:
-            return gettext(PROBLEMS["missing"])
         if kind == "too_short":
             return gettext(N_("Choose at least one of the answers."))
+        if least <= 1:
+            return gettext(PROBLEMS["missing"])
         return ngettext("Write at least %(num)d character.",
                         "Write at least %(num)d characters.", least) % {"num": least}
     if kind in ("string_too_long", "too_long"):

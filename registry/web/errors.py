@@ -117,6 +117,8 @@ def error_response(request: Request, exc: Exception) -> Response:
             return Response(html, status_code=response.status_code,
                             media_type=MediaType.HTML, background=response.background,
                             headers={"vary": "Accept-Language, Cookie"})
+        if "vary" not in response.headers:
+            response.headers["vary"] = "Accept-Language, Cookie"
         return response
 
 

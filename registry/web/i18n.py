@@ -86,8 +86,9 @@ def language_middleware(app: ASGIApp) -> ASGIApp:
         async def send_with_vary(message: Message) -> None:
             # Pages differ by language: shared caches must key on what chose it.
             if message["type"] == "http.response.start":
-                MutableScopeHeaders.from_message(message).extend_header_value(
-                    "vary", "Accept-Language, Cookie")
+                headers = MutableScopeHeaders.from_message(message)
+                if "accept-language" not in (headers.get("vary") or "").lower():
+                    headers.extend_header_value("vary", "Accept-Language, Cookie")
             await send(message)
 
         with using(code):
