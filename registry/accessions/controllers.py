@@ -12,6 +12,7 @@ from litestar.params import Body, Parameter
 from litestar.response import Template
 from pydantic import ValidationError
 
+from registry import countries
 from registry.accessions import lifecycle, review, services
 from registry.accessions import statement as statements
 from registry.accessions.holders import Holder
@@ -29,7 +30,6 @@ from registry.accessions.schemas import (
     ResendRequest,
     SignatoryState,
     TokenRequest,
-    country_codes,
     field_errors,
 )
 from registry.principles import services as principles
@@ -106,10 +106,8 @@ def _form_data(raw: dict[str, Any]) -> dict[str, Any]:
 
 async def _form_context(values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
     in_force = await principles.version_in_force()
-    locale = i18n.current_locale()
-    countries = sorted(((code, locale.territories.get(code, code)) for code in country_codes()),
-                       key=lambda pair: pair[1])
-    return {"values": values, "errors": errors, "in_force": in_force, "countries": countries,
+    return {"values": values, "errors": errors, "in_force": in_force,
+            "country_groups": countries.groups(),
             "kinds": list(Kind), "listings": list(Listing),
             "registration_statuses": list(RegistrationStatus)}
 

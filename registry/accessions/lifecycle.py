@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -100,8 +100,9 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _day(moment: datetime | None) -> str:
-    return moment.date().isoformat() if moment else ""
+def _day(moment: datetime | None) -> date | str:
+    """A day for a mail: written in its language's way where the mail is rendered."""
+    return moment.date() if moment else ""
 
 
 async def _record(h: Holder, fact: type[facts.AccessionFact], *, tag: EventTag,

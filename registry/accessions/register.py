@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from registry import labels
 from registry.accessions import names
 from registry.accessions.holders import SUSPENSION_END, WITHDRAWAL, subject_of
 from registry.accessions.schemas import Listing
@@ -24,20 +25,9 @@ from registry.translation import N_
 
 PAGE = 50
 PUBLIC_STATUSES = ("active", "suspended", "revoked", "withdrawn", "lapsed", "superseded")
-# Words for the public; the persecuted mark never appears among them.
-STATUS_WORDS = {
-    "active": N_("active"), "suspended": N_("suspended"), "revoked": N_("revoked"),
-    "withdrawn": N_("withdrawn"), "lapsed": N_("lapsed"),
-    "superseded": N_("superseded (a new version is in force)"),
-}
-EVENT_WORDS = {
-    "accepted": N_("accession accepted"), "reaffirmed": N_("re-affirmed"),
-    "withdrawal_requested": N_("withdrawal requested"),
-    "withdrawal_cancelled": N_("withdrawal cancelled"), "withdrawn": N_("withdrawn"),
-    "lapsed": N_("lapsed"), "superseded": N_("superseded by a new version"),
-    "reacceded": N_("acceded to the new version"), "suspended": N_("suspended"),
-    "revoked": N_("revoked"), "reinstated": N_("reinstated"),
-}
+# Words for people (registry/labels.py); the persecuted mark never appears among them.
+STATUS_WORDS = labels.ACCESSION_STATUS.words
+EVENT_WORDS = labels.REGISTER_EVENT.words
 _ID = Signatory._meta.primary_key
 # The deadlines the register shows: a pending withdrawal, and when a suspension ends.
 SHOWN_DEADLINES = (WITHDRAWAL, SUSPENSION_END)

@@ -9,13 +9,12 @@ import datetime
 import re
 import unicodedata
 from enum import StrEnum
-from functools import cache
 from typing import Annotated, Literal
 
-from babel import Locale
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from registry import countries
 from registry.translation import N_
 from registry.validation import problems
 
@@ -37,10 +36,9 @@ class Listing(StrEnum):
     unlisted = "unlisted"
 
 
-@cache
 def country_codes() -> frozenset[str]:
-    return frozenset(str(code) for code in Locale("en").territories
-                     if re.fullmatch(r"[A-Z]{2}", str(code)))
+    """The curated ISO 3166-1 codes (registry/countries.py): no regions, no pseudo-codes."""
+    return countries.CODES
 
 
 def clean_name(value: str) -> str:

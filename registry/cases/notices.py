@@ -9,7 +9,7 @@ case reference, a date, the respondent's own public name, a number of hours.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from registry.accessions.notices import HELLO, Notice
@@ -106,8 +106,9 @@ NOTICES: dict[str, Notice] = {
 }
 
 
-def day(moment: datetime) -> str:
-    return moment.date().isoformat()
+def day(moment: datetime) -> date:
+    """A day for a mail: written in its language's way where the mail is rendered."""
+    return moment.date()
 
 
 async def send(notice: str, *, to: str, language: str, url: str, **values: Any) -> None:

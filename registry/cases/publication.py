@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from registry import keys
+from registry import keys, labels
 from registry.canonical import canonical_json
 from registry.cases import stages
 from registry.cases.tables import Case, CaseStep, Stage
@@ -45,9 +45,8 @@ ADMISSIBLE_STAGES = (Stage.answer.value, Stage.review.value)
 # Words for the public (translated where shown).
 OUTCOME_WORDS = stages.OUTCOME_WORDS
 REASON_WORDS = stages.REASON_WORDS
-CASE_KIND_WORDS = {"complaint": N_("complaint"),
-                   "conflict_of_interest": N_("conflict of interest")}
-INSTANCE_WORDS = {"first": N_("first instance"), "appeal": N_("appeal")}
+CASE_KIND_WORDS = labels.CASE_KIND_NOUN.words
+INSTANCE_WORDS = labels.INSTANCE.words
 FACT_WORDS = {
     INADMISSIBLE: N_("found inadmissible"),
     DEFERRED: N_("decision taken; its SHA-256 published, its text deferred"),

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from registry import db
+from registry import db, labels
 from registry.accessions.holders import subject_of as signatory_subject
 from registry.accessions.tables import Signatory
 from registry.audit import services as audit
@@ -30,7 +30,7 @@ from registry.audit.tags import EventTag
 from registry.cases.tables import Case, CaseStep, Instance, Stage
 from registry.deadlines import services as deadlines
 from registry.keys.sealed import seal, unseal, unseal_moment
-from registry.refusals import Conflict, NotFound, Words
+from registry.refusals import Conflict, NotFound
 from registry.settings import Settings
 from registry.translation import N_
 
@@ -88,31 +88,11 @@ CLOCK_KINDS = sorted({clock.kind for clock in CLOCKS.values()})
 REMINDER = "case:reminder"  # staff are reminded this many days before their deadline
 DECISION_TYPE = "case-decision+jwt"  # the JWS type of a countersigned decision
 
-# Words for people (translated where shown).
-KIND_WORDS = {"complaint": N_("A complaint"),
-              "conflict_of_interest": N_("A conflict of interest")}
-STAGE_WORDS = {
-    S.received: N_("Received: the secretariat acknowledges it."),
-    S.admissibility: N_("Admissibility: the ethics panel decides whether it can hear the case."),
-    S.answer: N_("The signatory concerned has been told, and may answer."),
-    S.review: N_("Review: the ethics panel hears both sides and drafts a decision."),
-    S.comments: N_("The draft decision is shared with both sides for comment."),
-    S.deliberation: N_("The ethics panel votes on its decision."),
-    S.publication: N_("Decided: the decision is being published."),
-    S.appeal_window: N_("Decided: either side may appeal."),
-    S.appeal: N_("Under appeal: another panel hears the case."),
-    S.appeal_publication: N_("Decided on appeal: the decision is being published."),
-    S.inadmissible: N_("Inadmissible: the ethics panel cannot hear this case."),
-    S.closed: N_("Closed."),
-}
-STAGE_NAMES = {
-    S.received: N_("received"), S.admissibility: N_("admissibility"),
-    S.answer: N_("respondent's answer"), S.review: N_("panel review"),
-    S.comments: N_("comments on the draft"), S.deliberation: N_("vote"),
-    S.publication: N_("publication"), S.appeal_window: N_("appeal window"),
-    S.appeal: N_("appeal"), S.appeal_publication: N_("publication of the appeal"),
-    S.inadmissible: N_("inadmissible"), S.closed: N_("closed"),
-}
+# Words for people (translated where shown): the labels of the codes are in
+# registry/labels.py; these names are kept for the code that reads them.
+KIND_WORDS = labels.CASE_KIND.words
+STAGE_WORDS = labels.STAGE_DESCRIPTION.words
+STAGE_NAMES = labels.STAGE.words
 DUE_WORDS = {
     "case:acknowledge": N_("acknowledgement"),
     "case:admissibility": N_("decision on admissibility"),
@@ -124,21 +104,8 @@ DUE_WORDS = {
     "case:appeal_window": N_("end of the appeal window"),
     "case:appeal_review": N_("appeal decision"),
 }
-OUTCOME_WORDS = {
-    "not_upheld": N_("not upheld"),
-    "upheld_with_recommendation": N_("upheld, with a recommendation"),
-    "public_reprimand": N_("upheld: public reprimand"),
-    "suspension": N_("upheld: accession suspended"),
-    "revocation": N_("upheld: accession revoked"),
-    "inadmissible": N_("inadmissible"),
-    "deferred": N_("decision deferred"),
-}
-REASON_WORDS = {
-    "not_a_signatory": N_("it does not concern a signatory"),
-    "out_of_scope": N_("it is outside the scope of the Principles"),
-    "manifestly_unfounded": N_("it is manifestly unfounded"),
-    "duplicate": N_("it repeats another case"),
-}
+OUTCOME_WORDS = labels.OUTCOME.words
+REASON_WORDS = labels.INADMISSIBLE_REASON.words
 TRANSITION_REFUSED = N_("A case at the stage \"%(current)s\" cannot move to \"%(wanted)s\".")
 
 
@@ -294,8 +261,8 @@ async def move(case: CaseRecord, to: Stage, *, actor: audit.Actor, now: datetime
     and an audit event, the old stage's clock stopped and the new one's started. Inside
     the caller's write transaction, the case locked."""
     if to not in TRANSITIONS[case.stage]:
-        raise Conflict(TRANSITION_REFUSED, current=Words(STAGE_NAMES[case.stage]),
-                       wanted=Words(STAGE_NAMES[to]))
+        raise Conflict(TRANSITION_REFUSED, current=labels.STAGE.words_of(case.stage),
+                       wanted=labels.STAGE.words_of(to))
     await Case.update({Case.stage: to, Case.closed_at: now if to in FINAL else None}).where(
         Case._meta.primary_key == case.id)
     await CaseStep.insert(CaseStep(case_file=case.id, stage=to, at=now))

@@ -9,8 +9,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from registry import translation
-from registry.refusals import Words
+from registry import formats, translation
 from registry.resources import bundled_dir
 
 _environment: Environment | None = None
@@ -34,6 +33,7 @@ def configure(templates_dir: Path) -> None:
     )
     env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=translation.gettext, ngettext=translation.ngettext, newstyle=True)
+    env.filters.update(formats.filters())
     _environment = env
 
 
@@ -44,9 +44,9 @@ def render(template: str, *, language: str, context: dict[str, Any]) -> Rendered
     with translation.using(language):
         values = {**context, "language": translation.current()}
         if isinstance(values.get("values"), dict):
-            # Words given as values (what is due, say) are said in the mail's language.
-            values["values"] = {key: value.text(translation.gettext)
-                                if isinstance(value, Words) else value
+            # Words given as values (what is due, say) are said in the mail's language,
+            # and dates and numbers written as its readers write them.
+            values["values"] = {key: formats.shown(value)
                                 for key, value in values["values"].items()}
         subject = _environment.get_template(f"{template}.subject.txt").render(values)
         return Rendered(

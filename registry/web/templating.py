@@ -6,12 +6,11 @@ import re
 from datetime import date, datetime
 from pathlib import Path
 
-from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar.plugins.jinja import JinjaTemplateEngine
 from markupsafe import Markup, escape
 
-from registry import __version__
+from registry import __version__, formats
 from registry.principles.document import FOOTNOTE_REF
 from registry.web import i18n
 
@@ -28,11 +27,7 @@ def with_footnotes(text: str) -> Markup:
 
 
 def localised_date(value: date | datetime | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = value.date()
-    return format_date(value, format="long", locale=i18n.current_locale())
+    return formats.day(value)
 
 
 def local_path(value: str) -> str:
@@ -58,7 +53,7 @@ def environment(templates_dir: Path) -> Environment:
         registry_version=__version__,
         local_path=local_path,
     )
-    env.filters.update(footnotes=with_footnotes, date=localised_date)
+    env.filters.update(footnotes=with_footnotes, **formats.filters())
     return env
 
 

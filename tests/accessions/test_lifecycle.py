@@ -42,6 +42,10 @@ from tests.staff.helpers import (
 DAY = timedelta(days=1)
 
 
+def long_day(moment: datetime) -> str:
+    return format_date(moment.date(), format="long", locale="en_GB")
+
+
 async def accepted(client, settings, **changes) -> str:
     """A signatory in the register; returns its public id."""
     accession = await applied(client, **changes)
@@ -95,7 +99,9 @@ async def test_reminder_a_month_before_then_one_click_gives_another_year(client,
     assert (await run_deadlines(synced, now=due - timedelta(days=28))).reminded == 0
     reminder = (await mails())[-1]
     assert "re-affirm" in reminder["Subject"].lower()
-    assert f"due for re-affirmation on {due.date().isoformat()}" in text(reminder)
+    # The day as an English reader writes it (British English: day, month, year), not ISO.
+    assert f"due for re-affirmation on {long_day(due)}" in text(reminder)
+    assert due.date().isoformat() not in text(reminder)
 
     before = await last_event_id()
     pressed = await press(client, await last_link("reaffirm"))
@@ -171,7 +177,7 @@ async def test_withdrawal_waits_out_the_cooling_off_and_can_be_cancelled(client,
     assert "withdrawal pending" in (await client.get(f"/register/{signatory}")).text
     assert "withdrawal pending" in (await client.get("/register")).text
     pending_mail = (await mails())[-1]
-    assert effective.date().isoformat() in pending_mail["Subject"]
+    assert long_day(effective) in pending_mail["Subject"]
 
     # Before the date nothing happens; the signatory cancels.
     assert (await run_deadlines(synced, now=effective - DAY)).withdrawn == 0
@@ -394,10 +400,10 @@ async def test_suspension_reinstatement_and_revocation_as_the_cases_apply_them(
                             actor=SYSTEM, settings=synced)
     shown = await public_status(client, signatory)
     assert shown["status"] == "suspended" and shown["suspended_until"] == until.date().isoformat()
-    assert f"suspended until {until.date().isoformat()}" in text((await mails())[-1])
+    assert f"suspended until {long_day(until)}" in text((await mails())[-1])
     # The register says until when, as the public fact does.
-    long_date = format_date(until.date(), format="long", locale="en")
-    assert f"suspended until {long_date}" in (await client.get(f"/register/{signatory}")).text
+    assert f"suspended until {long_day(until)}" in (
+        await client.get(f"/register/{signatory}")).text
     # A later decision replaces the suspension's end (one more fact, no status change).
     later = until + timedelta(days=30)
     await lifecycle.suspend(signatory, until=later, decision="case 2026-AAAAAA",

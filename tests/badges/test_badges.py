@@ -299,7 +299,7 @@ async def test_suspension_shows_at_once_and_flips_the_bit(client, synced):
     assert "suspended" in page.text and "Not valid." in page.text
     # The verdict comes first, with when the suspension ends; the checks after it.
     from babel.dates import format_date
-    ends = f"The suspension runs until {format_date(until.date(), 'long', locale='en')}."
+    ends = f"The suspension runs until {format_date(until.date(), 'long', locale='en_GB')}."
     assert page.text.index("Not valid.") < page.text.index(ends) < page.text.index(
         'class="checks"')
     result = await verdict(client, credential=old_token)

@@ -383,7 +383,7 @@ async def test_the_register_page_lists_the_decisions_naming_the_signatory(client
     assert record.summary.outcome == "suspension"
     words = text(await ok(client, f"/cases/{appealed}"))
     assert "The decision on appeal replaced this decision." in words
-    assert "until March 1, 2027" in words
+    assert "until 1 March 2027" in words  # British English: day, month, year
 
 
 async def test_a_deferred_appeal_leaves_the_first_decision_shown(client, synced):

@@ -1,0 +1,91 @@
+"""Dates, times and numbers as a reader of the current language writes them (Babel, CLDR).
+
+Pages, staff screens and mails show these; the API (JSON), the audit trail, `<time
+datetime="...">` attributes, the command line and the logs keep ISO 8601.
+
+- A date: `day` ("3 May 2026", "3 мая 2026 г."). A moment stored with its time is in UTC;
+  its day is the UTC day, as the registry's deadlines count days.
+- A moment: `moment`, with the time and "UTC" said ("3 May 2026, 10:15:07 UTC"): the
+  registry keeps every time in UTC, and a reader abroad must not guess the zone.
+- A number: `number` ("1 234" in Belarusian and Russian, "1,234" in English).
+
+English is written in British English here (as the rest of the registry's words are), so
+its dates read day, month, year, never the US month first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from functools import cache
+
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+
+from registry import translation
+from registry.refusals import Words
+
+# The CLDR locale each interface language formats with.
+FORMAT_LOCALES = {"en": "en_GB", "be": "be", "ru": "ru"}
+
+
+@cache
+def _locale(code: str) -> Locale:
+    return Locale.parse(FORMAT_LOCALES.get(code, code))
+
+
+def locale() -> Locale:
+    """The locale to format with in the current language."""
+    return _locale(translation.current())
+
+
+def day(value: date | datetime | None) -> str:
+    """A date in words of the current language; a moment's UTC day."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = (value.astimezone(UTC) if value.tzinfo else value).date()
+    return format_date(value, format="long", locale=locale())
+
+
+def moment(value: datetime | None) -> str:
+    """A moment with its time, in UTC, saying so."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return format_datetime(value, format="long", tzinfo=UTC, locale=locale())
+
+
+def number(value: int | float | Decimal | None) -> str:
+    if value is None:
+        return ""
+    return format_decimal(value, locale=locale())
+
+
+def shown(value: object) -> object:
+    """A value put into other words, as the current language shows it: words translated,
+    dates and moments formatted, numbers grouped; anything else as it is."""
+    if isinstance(value, Words):
+        return value.text(translation.gettext)
+    if isinstance(value, datetime):
+        return moment(value)
+    if isinstance(value, date):
+        return day(value)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | Decimal):
+        return number(value)
+    return value
+
+
+def filters() -> dict[str, Callable[..., object]]:
+    """The Jinja filters of what people read, for pages and mails alike:
+    `date` (a day), `moment` (a day and time, UTC), `number`, `label` (a code's words,
+    registry/labels.py) and `country` (a country's name)."""
+    from registry import countries, labels  # they show through these filters
+
+    return {"date": day, "moment": moment, "number": number, "label": labels.label,
+            "country": countries.name}
