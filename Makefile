@@ -12,7 +12,7 @@ lint:
 
 # Re-extract the interface strings and merge them into the be/ru catalogues.
 messages:
-	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --omit-header \
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k NP_:1,2 --no-location --sort-output --omit-header \
 		-o registry/locale/messages.pot .
 	$(BIN)/pybabel update -i registry/locale/messages.pot -d registry/locale \
 		--ignore-obsolete --no-fuzzy-matching --width 100

@@ -23,6 +23,9 @@ from functools import cache
 from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
+from markupsafe import Markup
 
 from registry import translation
 from registry.refusals import Words
@@ -41,10 +44,13 @@ def locale() -> Locale:
     return _locale(translation.current())
 
 
-def day(value: date | datetime | None) -> str:
-    """A date in words of the current language; a moment's UTC day."""
-    if value is None:
+def day(value: date | datetime | str | None) -> str:
+    """A date in words of the current language; a moment's UTC day. A day kept as text
+    (ISO 8601, in a draft or a public fact) is read first."""
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
     if isinstance(value, datetime):
         value = (value.astimezone(UTC) if value.tzinfo else value).date()
     return format_date(value, format="long", locale=locale())
@@ -65,27 +71,45 @@ def number(value: int | float | Decimal | None) -> str:
     return format_decimal(value, locale=locale())
 
 
+def iso(value: date | datetime | None) -> str:
+    """ISO 8601 for a `<time datetime>` attribute: a day, or a moment in UTC."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return (value.astimezone(UTC) if value.tzinfo else value).isoformat()
+    return value.isoformat()
+
+
 def shown(value: object) -> object:
     """A value put into other words, as the current language shows it: words translated,
-    dates and moments formatted, numbers grouped; anything else as it is."""
+    dates and moments formatted; anything else as it is (a count stays a number, for
+    the plural form it chooses)."""
     if isinstance(value, Words):
         return value.text(translation.gettext)
     if isinstance(value, datetime):
         return moment(value)
     if isinstance(value, date):
         return day(value)
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int | Decimal):
-        return number(value)
     return value
 
 
 def filters() -> dict[str, Callable[..., object]]:
     """The Jinja filters of what people read, for pages and mails alike:
     `date` (a day), `moment` (a day and time, UTC), `number`, `label` (a code's words,
-    registry/labels.py) and `country` (a country's name)."""
+    registry/labels.py), `country` (a country's name), and `iso` for the machines
+    (`<time datetime="{{ x|iso }}">`)."""
     from registry import countries, labels  # they show through these filters
 
-    return {"date": day, "moment": moment, "number": number, "label": labels.label,
-            "country": countries.name}
+    return {"date": day, "moment": moment, "number": number, "iso": iso,
+            "label": labels.label, "country": countries.name}
+
+
+@pass_eval_context
+def say(eval_context: EvalContext, message: str, **values: object) -> str:
+    """The template global for a message written in Python (a notice's paragraph, a
+    link's explanation): translated, a Plural in its count's form, the values put in,
+    escaped where the template escapes (as Jinja's own `_` does)."""
+    translated = translation.say(message, values)
+    if eval_context.autoescape:
+        return Markup(translated) % values  # noqa: S704 - a msgid; values are escaped
+    return translated % values

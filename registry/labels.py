@@ -60,11 +60,28 @@ class Vocabulary:
         """The label as words put into other words (a refusal, a mail's values)."""
         return Words(self.msgid(value))
 
+    def coded(self, value: object) -> Coded:
+        """The label for a person, the code for a machine (`str`)."""
+        return Coded(str(value.value if isinstance(value, StrEnum) else value),
+                     self.msgid(value))
+
     def __getitem__(self, code: str) -> str:
         return self.words[code]
 
     def get(self, code: str, default: str | None = None) -> str | None:
         return self.words.get(code, default)
+
+
+class Coded(Words):
+    """A code put into words: its label where a person reads it (`text`), the code
+    itself where a machine does (`str`: the API, the command line)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+    def __str__(self) -> str:
+        return self.code
 
 
 VOCABULARIES: dict[str, Vocabulary] = {}

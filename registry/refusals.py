@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from registry.translation import say
+
 
 def untranslated(message: str) -> str:
     """The words as written (English): the `gettext` of the command line and the logs."""
@@ -26,7 +28,7 @@ class Words:
         self.values = values
 
     def text(self, gettext: Callable[[str], str] = untranslated) -> str:
-        translated = gettext(self.message)
+        translated = say(self.message, self.values, gettext)
         return translated % _shown(self.values, gettext) if self.values else translated
 
     def __str__(self) -> str:
@@ -49,8 +51,9 @@ class Refusal(Exception):
         self.values = values
 
     def text(self, gettext: Callable[[str], str] = untranslated) -> str:
-        """The words, translated with `gettext`, then with the values put in."""
-        translated = gettext(self.message)
+        """The words, translated with `gettext` (a Plural in the form its count asks for),
+        then with the values put in."""
+        translated = say(self.message, self.values, gettext)
         return translated % _shown(self.values, gettext) if self.values else translated
 
     def detail(self, gettext: Callable[[str], str] = untranslated) -> str:

@@ -10,7 +10,7 @@ registry/web/i18n.py).
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -61,6 +61,30 @@ def N_(message: str) -> str:
     return message
 
 
+class Plural(str):
+    """A message that names a count ("within %(days)s days"): the string is its singular
+    (the msgid), `plural` its English plural, `counted` the value that holds the number.
+    Translated with `ngettext` (`say`), so that each language picks its own form
+    (Belarusian and Russian have three)."""
+
+    plural: str
+    counted: str
+
+    def __new__(cls, singular: str, plural: str, counted: str) -> Plural:
+        made = super().__new__(cls, singular)
+        made.plural = plural
+        made.counted = counted
+        return made
+
+
+def NP_(singular: str, plural: str, counted: str = "count") -> Plural:
+    """Mark a message with its plural for the catalogues (`pybabel extract -k NP_:1,2`);
+    `counted` names the value that holds the number."""
+    return Plural(singular, plural, counted)
+
+
+
+
 def current() -> str:
     return _current.get()
 
@@ -85,3 +109,17 @@ def gettext(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(current()).ngettext(singular, plural, n)
+
+
+def say(message: str, values: Mapping[str, object] | None = None,
+        translate: Callable[[str], str] | None = None) -> str:
+    """The message translated (by `translate`, else in the current language), a Plural
+    in the form its count asks for; the values are put in after, by the caller."""
+    translate = translate or gettext
+    if isinstance(message, Plural):
+        count = (values or {}).get(message.counted, 1)
+        number = count if isinstance(count, int) else 1
+        if translate is gettext:
+            return ngettext(message, message.plural, number)
+        return str(message) if number == 1 else message.plural  # as written: English
+    return translate(message)

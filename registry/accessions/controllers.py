@@ -12,7 +12,7 @@ from litestar.params import Body, Parameter
 from litestar.response import Template
 from pydantic import ValidationError
 
-from registry import countries
+from registry import countries, formats
 from registry.accessions import lifecycle, review, services
 from registry.accessions import statement as statements
 from registry.accessions.holders import Holder
@@ -34,6 +34,7 @@ from registry.accessions.schemas import (
 )
 from registry.principles import services as principles
 from registry.refusals import Invalid, Refusal
+from registry.translation import NP_
 from registry.web import errors, i18n
 from registry.web.background import after_answering
 from registry.web.i18n import N_
@@ -63,9 +64,12 @@ LINK_ACTIONS = {
            "%(due)s.")),
     "withdraw": LinkAction(
         N_("Withdraw the accession"),
-        N_("Withdrawing takes effect %(days)s days after you press the button. Until then the "
-           "register shows \"withdrawal pending\", and a link in the mail we send lets you "
-           "cancel it, also if you were made to withdraw against your will."),
+        NP_("Withdrawing takes effect %(days)s day after you press the button. Until then the "
+            "register shows \"withdrawal pending\", and a link in the mail we send lets you "
+            "cancel it, also if you were made to withdraw against your will.",
+            "Withdrawing takes effect %(days)s days after you press the button. Until then the "
+            "register shows \"withdrawal pending\", and a link in the mail we send lets you "
+            "cancel it, also if you were made to withdraw against your will.", "days"),
         N_("Withdraw"),
         N_("The withdrawal takes effect on %(effective)s. A link to cancel it is on its way "
            "to the contact e-mail address.")),
@@ -90,7 +94,7 @@ def _state(holder: Holder) -> SignatoryState:
 def _link_page(name: str, token: str, *, done: bool = False, **values: Any) -> Template:
     return Template("accede/link_action.html", context={
         "action": LINK_ACTIONS[name], "path": f"/accede/{name}/{token}", "done": done,
-        "values": values})
+        "values": {key: formats.shown(value) for key, value in values.items()}})
 
 
 def _form_data(raw: dict[str, Any]) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from registry import db, runtime
+from registry import db, labels, runtime
 from registry.accessions import notices, register
 from registry.accessions import statement as statements
 from registry.accessions.holders import (
@@ -79,7 +79,7 @@ from registry.facts import services as public
 from registry.keys import tokens
 from registry.keys.sealed import seal
 from registry.principles import services as principles
-from registry.refusals import Conflict, Invalid, Words
+from registry.refusals import Conflict, Invalid
 from registry.settings import Settings
 from registry.translation import N_
 
@@ -550,8 +550,7 @@ async def reinstate(public_id: str, *, decision: str, actor: audit.Actor,
         if h.status != S.suspended:
             raise Conflict(N_("Only a suspended accession can be reinstated; this one is "
                               "%(status)s."),
-                           status=Words(register.STATUS_WORDS.get(h.status.value,
-                                                                  h.status.value)))
+                           status=labels.ACCESSION_STATUS.words_of(h.status))
         if not by_holder:
             for holds in _suspension_holders:
                 if await holds(public_id):

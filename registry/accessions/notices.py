@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from registry.mail import services as mail
-from registry.translation import N_
+from registry.translation import N_, NP_
 
 
 @dataclass(frozen=True)
@@ -27,8 +27,10 @@ NOTICES: dict[str, Notice] = {
         N_("A question about your application to accede to the Principles"),
         (HELLO, N_("The secretariat has a question about the application of "
                    "\"%(public_name)s\":")),
-        (N_("Answer it through the link below within %(days)s days. The application waits "
-            "for your answer."),),
+        (NP_("Answer it through the link below within %(days)s day. The application waits "
+             "for your answer.",
+             "Answer it through the link below within %(days)s days. The application waits "
+             "for your answer.", "days"),),
         N_("Answer the question")),
     "reaffirm_reminder": Notice(
         N_("Time to re-affirm your accession to the Principles"),
@@ -68,9 +70,12 @@ NOTICES: dict[str, Notice] = {
                    "The next re-affirmation is due on %(due)s."),)),
     "withdraw_link": Notice(
         N_("Confirm the withdrawal of your accession to the Principles"),
-        (HELLO, N_("Someone asked to withdraw the accession of \"%(public_name)s\" from the "
-                   "Principles. If it was you, confirm it through the link below within "
-                   "%(hours)s hours."),
+        (HELLO, NP_("Someone asked to withdraw the accession of \"%(public_name)s\" from "
+                    "the Principles. If it was you, confirm it through the link below within "
+                    "%(hours)s hour.",
+                    "Someone asked to withdraw the accession of \"%(public_name)s\" from "
+                    "the Principles. If it was you, confirm it through the link below within "
+                    "%(hours)s hours.", "hours"),
          N_("If it was not you, ignore this message: nothing changes.")),
         action=N_("Withdraw the accession")),
     "withdrawal_pending": Notice(

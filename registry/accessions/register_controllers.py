@@ -93,8 +93,7 @@ class RegisterPages(Controller):
             "page": page, "q": q, "filters": {"kind": kind or "", "status": status or "",
                                               "country": country or "",
                                               "version": version or ""},
-            "kinds": list(Kind), "statuses": register.PUBLIC_STATUSES,
-            "status_words": register.STATUS_WORDS})
+            "kinds": list(Kind), "statuses": register.PUBLIC_STATUSES})
 
     @get("/{signatory_id:str}")
     async def signatory(self, signatory_id: Annotated[str, Parameter(max_length=200)],
@@ -104,10 +103,8 @@ class RegisterPages(Controller):
             raise _not_found()
         badge_id = await badges.badge_of_signatory(entry.id)
         return Template("register/signatory.html", context={
-            "entry": entry, "status_words": register.STATUS_WORDS,
-            "decisions": await publication.for_respondent(entry.id),
-            "outcome_words": publication.OUTCOME_WORDS,
-            "event_words": register.EVENT_WORDS, "badge_id": badge_id,
+            "entry": entry, "decisions": await publication.for_respondent(entry.id),
+            "badge_id": badge_id,
             "embed": badges.embed_html(state.settings, badge_id, entry.name)
             if badge_id else None})
 

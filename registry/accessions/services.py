@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from registry import db, keys
+from registry import db, keys, labels
 from registry.accessions import statement as statements
 from registry.accessions.schemas import AccessionForm
 from registry.accessions.tables import Accession, AccessionLink, AccessionStatus, LinkPurpose
@@ -51,7 +51,8 @@ _LINK = AccessionLink._meta.primary_key
 class TransitionRefused(Conflict):
     def __init__(self, current: str, wanted: str) -> None:
         super().__init__(N_("An accession that is %(current)s cannot become %(wanted)s."),
-                         current=current, wanted=wanted)
+                         current=labels.ACCESSION_STATUS.words_of(current),
+                         wanted=labels.ACCESSION_STATUS.words_of(wanted))
 
 
 def check_transition(current: str, wanted: AccessionStatus) -> None:

@@ -17,8 +17,7 @@ from litestar.response import Redirect, Template
 from litestar.response.base import ASGIResponse
 from pydantic import BaseModel, Field, model_validator
 
-from registry import keys
-from registry.accessions import register
+from registry import formats, keys
 from registry.badges import credentials, services, verification
 from registry.web.i18n import N_
 from registry.web.i18n import gettext as _
@@ -141,9 +140,13 @@ class BadgeOut(BaseModel):
     status_list_entries: dict[str, int]
 
 
-def _checks(result: verification.Result) -> list[CheckOut]:
-    return [CheckOut(name=c.name, ok=c.ok, reason=_(c.reason) % c.values if c.values
-                     else _(c.reason)) for c in result.checks]
+def _checks(result: verification.Result, *, page: bool = False) -> list[CheckOut]:
+    """Each check's reason in the reader's language. On a page, a status is said in its
+    words and a moment as the language writes it; the API keeps its values as they
+    were (codes, ISO 8601)."""
+    return [CheckOut(name=c.name, ok=c.ok, reason=_(c.reason) % (
+        {key: formats.shown(value) for key, value in {**c.values, **c.shown}.items()}
+        if page else c.values) if c.values else _(c.reason)) for c in result.checks]
 
 
 async def _verify(request: VerifyRequest, state: State) -> services.Verified:
@@ -157,8 +160,7 @@ async def _verify(request: VerifyRequest, state: State) -> services.Verified:
 
 
 def _words() -> dict[str, Any]:
-    return {"status_words": register.STATUS_WORDS,
-            "check_words": {k: _(v) for k, v in verification.CHECK_WORDS.items()}}
+    return {"check_words": {k: _(v) for k, v in verification.CHECK_WORDS.items()}}
 
 
 def _result(verified: services.Verified) -> VerifyResult:
@@ -225,7 +227,7 @@ class VerifyPages(Controller):
         verified = await services.verify_online(token[:verification.MAX_LENGTH + 1],
                                                 state.settings)
         return Template("verify/index.html", context={
-            "verified": verified, "checks": _checks(verified.result), "error": None,
+            "verified": verified, "checks": _checks(verified.result, page=True), "error": None,
             **_words()})
 
     @get("/{badge_id:str}")
@@ -236,6 +238,7 @@ class VerifyPages(Controller):
         verified = await services.verify_online(record.credential, state.settings)
         base = credentials.issuer_id(state.settings.base_url)
         return Template("verify/badge.html", context={
-            "record": record, "verified": verified, "checks": _checks(verified.result),
+            "record": record, "verified": verified,
+            "checks": _checks(verified.result, page=True),
             "image": f"/badges/{record.badge_id}.svg", "base": base,
             **_words()})

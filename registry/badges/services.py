@@ -23,7 +23,7 @@ from typing import Any
 
 from markupsafe import escape
 
-from registry import db, keys, runtime
+from registry import db, keys, labels, runtime
 from registry.accessions.holders import LAPSE, SUPERSESSION, SUSPENSION_END, subject_of
 from registry.accessions.services import YEAR
 from registry.accessions.tables import Signatory
@@ -444,7 +444,7 @@ async def verify_online(token: str, settings: Settings) -> Verified:
         good = record.status in GOOD
         result.add("status", good, N_("The accession is %(status)s.") if good else
                    N_("The accession is %(status)s now: the badge no longer stands."),
-                   status=record.status)
+                   status=labels.ACCESSION_STATUS.coded(record.status))
     elif result.credential is not None:
         result.add("status", False, N_("The registry holds no badge for this credential."))
     until = None

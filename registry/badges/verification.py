@@ -23,6 +23,7 @@ from jose.exceptions import JOSEError
 from registry.badges import bitstring
 from registry.badges.credentials import CREDENTIAL_TYPE, CTY, PURPOSES, TYP, issuer_id
 from registry.keys.signing import ALGORITHM
+from registry.refusals import Words
 from registry.translation import N_
 
 MAX_LENGTH = 20_000  # a badge credential is about 1.5 kB; refuse anything far larger
@@ -33,7 +34,10 @@ class Check:
     name: str
     ok: bool | None  # None: not checked, because an earlier check failed
     reason: str  # English, with %(...)s placeholders filled from `values`
-    values: dict[str, str] = field(default_factory=dict)
+    values: dict[str, str] = field(default_factory=dict)  # as machines read them (ISO)
+    # The same values for a person, where they differ: a moment to write in the reader's
+    # language, a status in words (pages say these; the API and the command line do not).
+    shown: dict[str, Any] = field(default_factory=dict)
 
     @property
     def text(self) -> str:
@@ -51,7 +55,9 @@ class Result:
         return bool(self.checks) and all(check.ok for check in self.checks)
 
     def add(self, name: str, ok: bool | None, reason: str, **values: Any) -> bool:
-        self.checks.append(Check(name, ok, reason, {k: str(v) for k, v in values.items()}))
+        self.checks.append(Check(name, ok, reason, {
+            k: v.isoformat() if isinstance(v, datetime) else str(v) for k, v in values.items()
+        }, {k: v for k, v in values.items() if isinstance(v, datetime | Words)}))
         return bool(ok)
 
     def skip(self, *names: str) -> None:
@@ -173,12 +179,12 @@ def verify(token: str, *, jwks: dict[str, Any], issuer: str, now: datetime,
         return result
     if not result.add("not_before", valid_from <= now,
                       N_("Valid from %(from)s.") if valid_from <= now else
-                      N_("Not valid yet: only from %(from)s."), **{"from": valid_from.isoformat()}):
+                      N_("Not valid yet: only from %(from)s."), **{"from": valid_from}):
         result.skip(*CHECKS[7:])
         return result
     if not result.add("expiry", now < valid_until,
                       N_("Valid until %(until)s.") if now < valid_until else
-                      N_("Expired on %(until)s."), until=valid_until.isoformat()):
+                      N_("Expired on %(until)s."), until=valid_until):
         result.skip(*CHECKS[8:])
         return result
 

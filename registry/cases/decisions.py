@@ -45,10 +45,9 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from registry import db, keys, runtime
+from registry import db, keys, labels, runtime
 from registry.accessions import register
 from registry.accessions.holders import holder
-from registry.accessions.register import STATUS_WORDS
 from registry.audit import services as audit
 from registry.audit.tags import EventTag
 from registry.canonical import canonical_json
@@ -75,7 +74,7 @@ from registry.keys.sealed import seal, seal_moment, unseal, unseal_moment
 from registry.refusals import Conflict, Forbidden, Invalid, NotFound, Words
 from registry.settings import Settings
 from registry.staff.permissions import Role
-from registry.translation import N_
+from registry.translation import N_, NP_
 
 S = Stage
 DECISION_TYPE = stages.DECISION_TYPE
@@ -347,8 +346,10 @@ async def share_draft(reference: str, staff_id: int, *, actor: audit.Actor,
 
 VOTE_REFUSED = N_("Only the members sitting on this panel, having confirmed that they have "
                   "no conflict, may vote.")
-TOO_FEW = N_("Fewer than %(count)s members of this panel have confirmed that they have no "
-             "conflict: the chair assigns more before the panel decides.")
+TOO_FEW = NP_("Fewer than %(count)s member of this panel has confirmed having no conflict: "
+              "the chair assigns more before the panel decides.",
+              "Fewer than %(count)s members of this panel have confirmed that they have no "
+              "conflict: the chair assigns more before the panel decides.")
 ENDS_TOO_SOON = N_("The suspension in this draft would end before the decision takes "
                    "effect. Vote against it, so that the panel drafts again.")
 BALLOT_WIDTH = 20100  # a ballot's sealed JSON is padded to one length
@@ -616,8 +617,9 @@ async def propose_interim(reference: str, staff_id: int, *, until: date, reason:
     now = _now()
     end = datetime.combine(until, datetime.min.time(), tzinfo=UTC)
     if not now < end <= now + timedelta(days=settings.case_interim_max_days):
-        raise Invalid(N_("An interim suspension ends after today and within %(days)s days."),
-                      field="until", days=settings.case_interim_max_days)
+        raise Invalid(NP_("An interim suspension ends after today and within %(days)s day.",
+                          "An interim suspension ends after today and within %(days)s days.",
+                          "days"), field="until", days=settings.case_interim_max_days)
     async with db.write_transaction():
         case = await stages.locked(reference)
         await _seated(case, staff_id, actor)
@@ -662,7 +664,7 @@ async def confirm_interim(reference: str, staff_id: int, *, actor: audit.Actor,
         status = (await holder(case.respondent)).status
         if status not in sanctions.SUSPENDABLE:
             raise Conflict(N_("The accession is %(status)s: it cannot be suspended."),
-                           status=Words(STATUS_WORDS.get(status.value, status.value)))
+                           status=labels.ACCESSION_STATUS.words_of(status))
         await InterimMeasure.update({InterimMeasure.confirmed_by: staff_id,
                                      InterimMeasure.confirmed_at: now}).where(
             _INTERIM == row["id"])

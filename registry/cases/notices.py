@@ -18,7 +18,7 @@ from registry.settings import Settings
 from registry.staff.permissions import Role
 from registry.staff.services import list_staff
 from registry.staff.tables import StaffStatus
-from registry.translation import N_
+from registry.translation import N_, NP_
 
 HELLO_ANYONE = N_("Hello,")
 NOTICES: dict[str, Notice] = {
@@ -56,9 +56,12 @@ NOTICES: dict[str, Notice] = {
         action=N_("Read the decision")),
     "declare_link": Notice(
         N_("Declare a conflict of interest to the ethics panel"),
-        (HELLO, N_("Someone asked, for \"%(public_name)s\", for a link to declare a conflict "
-                   "of interest to the ethics panel. If it was you, declare it through the "
-                   "link below within %(hours)s hours."),
+        (HELLO, NP_("Someone asked, for \"%(public_name)s\", for a link to declare a "
+                    "conflict of interest to the ethics panel. If it was you, declare it "
+                    "through the link below within %(hours)s hour.",
+                    "Someone asked, for \"%(public_name)s\", for a link to declare a "
+                    "conflict of interest to the ethics panel. If it was you, declare it "
+                    "through the link below within %(hours)s hours.", "hours"),
          N_("If it was not you, ignore this message: nothing changes.")),
         action=N_("Declare a conflict of interest")),
     # To a filer who gave an address: only that there is news.

@@ -34,6 +34,7 @@ def configure(templates_dir: Path) -> None:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=translation.gettext, ngettext=translation.ngettext, newstyle=True)
     env.filters.update(formats.filters())
+    env.globals["say"] = formats.say
     _environment = env
 
 

@@ -9,7 +9,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from registry.refusals import Invalid
-from registry.translation import N_
+from registry.translation import N_, NP_
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended costs
 # Verified when an e-mail matches no account, so that both cases take the same time.
@@ -29,9 +29,11 @@ def problems(password: str, *, min_length: int,
     """What is wrong with a new password, each in words (empty when it is acceptable)."""
     found = []
     if len(password) < min_length:
-        found.append(Invalid(N_("Use at least %(count)s characters."), count=min_length))
+        found.append(Invalid(NP_("Use at least %(count)s character.",
+                                 "Use at least %(count)s characters."), count=min_length))
     if len(password) > MAX_LENGTH:
-        found.append(Invalid(N_("Use at most %(count)s characters."), count=MAX_LENGTH))
+        found.append(Invalid(NP_("Use at most %(count)s character.",
+                                 "Use at most %(count)s characters."), count=MAX_LENGTH))
     folded = password.casefold()
     if folded in _common_passwords() or folded.rstrip("0123456789!.") in _common_passwords():
         found.append(Invalid(N_("This password is one of the most common ones; choose "

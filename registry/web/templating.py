@@ -10,7 +10,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from litestar.plugins.jinja import JinjaTemplateEngine
 from markupsafe import Markup, escape
 
-from registry import __version__, formats
+from registry import __version__, countries, formats
 from registry.principles.document import FOOTNOTE_REF
 from registry.web import i18n
 
@@ -52,6 +52,9 @@ def environment(templates_dir: Path) -> Environment:
         current_language=i18n.current,
         registry_version=__version__,
         local_path=local_path,
+        # Every country, (code, name), in the reader's alphabetical order.
+        country_choices=lambda: countries.choices(i18n.current()),
+        say=formats.say,
     )
     env.filters.update(footnotes=with_footnotes, **formats.filters())
     return env
