@@ -5,104 +5,25 @@ to any other host, or a Content-Security-Policy violation, fails the test.
 """
 
 import os
-import shutil
 import time
 from pathlib import Path
 
 import pytest
 
 from registry.changes.counters import POLL_SECONDS
-from tests.conftest import IN_CI, REPO, empty_database_in_a_thread
-from tests.serving.server import running_registry
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+from tests.conftest import REPO
 
 pytestmark = pytest.mark.browser
 
-if not Path(CHROMIUM).exists():
-    if IN_CI:
-        raise RuntimeError(f"browser tests need Chromium at {CHROMIUM}; .ci/run installs it")
-    pytest.skip("Chromium is not installed (apt-get install chromium); CI runs these",
-                allow_module_level=True)
-
-from playwright.sync_api import sync_playwright  # noqa: E402 - only once Chromium is known
-
-
-@pytest.fixture(scope="module")
-def emptied(data_dir, database_url):
-    """On PostgreSQL the server shares the test database: start it from empty tables,
-    whatever earlier tests left (a version 1.1, for one)."""
-    empty_database_in_a_thread(data_dir, database_url)
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory, database_url, emptied):
-    # Served against the same database engine as the rest of the run.
-    env = {"REGISTRY_DATABASE_URL": database_url} if database_url.startswith("postgres") else {}
-    folder = tmp_path_factory.mktemp("browser")
-    with running_registry(folder, env=env) as base:
-        yield base, folder, env
-
-
-@pytest.fixture(scope="module")
-def base_url(served):
-    return served[0]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"],
-        )
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser, base_url):
-    context = browser.new_context(locale="en-GB")
-    page = context.new_page()
-    page.requests = []
-    page.problems = []
-    page.on("request", lambda request: page.requests.append(request.url))
-    page.on("console", lambda message: message.type in ("error", "warning")
-            and page.problems.append(message.text))
-    page.on("pageerror", lambda error: page.problems.append(str(error)))
-    yield page
-    context.close()
+# The served registry, the browser and `page` are the folder's (tests/browser/conftest.py).
+# Reading the Principles and filing a complaint without JavaScript are journeys now
+# (test_principles_journey.py, test_complaint_journey.py), in every language.
 
 
 def assert_only_own_requests(page, base_url):
     foreign = [url for url in page.requests if not url.startswith(base_url)]
     assert not foreign, f"requests to other hosts: {foreign}"
     assert not page.problems, f"console errors (CSP violations show here): {page.problems}"
-
-
-def test_reading_the_principles_in_a_browser(page, base_url, tmp_path):
-    page.goto(f"{base_url}/")
-    assert page.locator("h1").inner_text() == "Principles of Human Rights Work in Belarus"
-    page.get_by_role("link", name="Read the Principles").click()
-    page.wait_for_url(f"{base_url}/principles/1.0")
-    headings = page.locator("section.principle h2").all_inner_texts()
-    assert len(headings) == 15 and headings[10].startswith("11. Confidentiality")
-    # The table of contents jumps to the anchor; the heading leads to the permalink page.
-    page.get_by_role("link", name="Confidentiality and protection of personal data").first.click()
-    assert page.url.endswith("#p11")
-    page.locator("#p11 h2 a").click()
-    page.wait_for_url(f"{base_url}/principles/1.0/11")
-    assert page.locator("#p11-2-3").inner_text() == (
-        "other information provided under non-disclosure terms.")
-    # The stylesheet really applied (no CSP block): the pilcrow links are hidden by CSS.
-    assert page.locator("#p11-1 .pilcrow").evaluate(
-        "e => getComputedStyle(e).visibility") == "hidden"
-    page.screenshot(path=str(tmp_path / "principle-11.png"), full_page=True)
-    if os.environ.get("REGISTRY_SCREENSHOTS"):
-        shutil.copy(tmp_path / "principle-11.png", os.environ["REGISTRY_SCREENSHOTS"])
-    assert_only_own_requests(page, base_url)
 
 
 def test_language_switch_and_comparison_without_javascript(browser, base_url):
@@ -236,59 +157,3 @@ def test_a_badge_in_a_browser_carries_a_readable_qr_code_and_tells_the_truth(
     page.locator("img[src^='/badges/']").screenshot(path=tmp_path / "suspended.png")
     assert zxingcpp.read_barcodes(Image.open(tmp_path / "suspended.png"))[0].text == code.text
     assert all(url.startswith(base) for url in requests), requests
-
-
-def test_an_anonymous_complaint_filed_and_followed_up_without_javascript(browser, served):
-    """The filer's side of the procedure in a real browser with JavaScript off, in
-    Belarusian: the form, the receipt shown once, the follow-up with the receipt code."""
-    import email.policy
-    import re
-    import subprocess
-    import sys
-
-    import httpx
-
-    from tests.accessions.test_submission import FORM
-
-    base, folder, env = served
-    registry = [str(Path(sys.executable).with_name("registry"))]
-
-    def cli(*args: str) -> str:
-        return subprocess.run([*registry, *args], cwd=folder, env={**os.environ, **env},
-                              capture_output=True, text=True, check=True).stdout
-
-    form = {**FORM, "public_name": "Complaint Browser Test",
-            "contact_email": "complaint-browser@example.org"}
-    submitted = httpx.post(f"{base}/api/v1/accessions", json=form)
-    assert submitted.status_code == 201, submitted.text
-    cli("outbox", "send")
-    mails = sorted((folder / "var" / "outbox").glob("*.eml"), key=lambda p: p.stat().st_mtime)
-    message = email.message_from_bytes(mails[-1].read_bytes(), policy=email.policy.default)
-    token = re.search(r"/accede/confirm/(\S+)", message.get_body(("plain",)).get_content())[1]
-    assert httpx.post(f"{base}/api/v1/accessions/confirm", json={"token": token}).is_success
-    signatory = re.search(r"signatory (\S+)\.", cli("accessions", "approve",
-                                                    submitted.json()["id"]))[1]
-
-    context = browser.new_context(java_script_enabled=False, locale="be-BY")
-    page = context.new_page()
-    requests: list[str] = []
-    page.on("request", lambda request: requests.append(request.url))
-    page.goto(f"{base}/register/{signatory}")
-    page.locator(f"a[href='/complaints/new?respondent={signatory}']").click()
-    assert page.locator("html").get_attribute("lang") == "be"
-    page.locator("input[name=principles][value='11']").check()
-    page.locator("textarea[name=account]").fill(
-        "3 траўня арганізацыя апублікавала імёны двух валанцёраў без іх згоды.")
-    page.locator("form.stacked-form button[type=submit]").click()
-    codes = page.locator("code.receipt-code").all_inner_texts()
-    assert len(codes) == 2 and re.fullmatch(r"\d{4} \d{4} \d{4} \d{4}", codes[1])
-    reference, receipt = codes
-    page.goto(f"{base}/complaints/follow-up")
-    page.locator("input[name=reference]").fill(reference)
-    page.locator("input[name=receipt_code]").fill(receipt.replace(" ", ""))
-    page.locator("form.stacked-form button[type=submit]").click()
-    main = page.locator("main").inner_text()
-    assert reference in main and "валанцёраў без іх згоды" in main
-    assert "Complaint Browser Test" in main
-    assert all(url.startswith(base) for url in requests), requests
-    context.close()
