@@ -96,12 +96,12 @@ def shown(value: object) -> object:
 def filters() -> dict[str, Callable[..., object]]:
     """The Jinja filters of what people read, for pages and mails alike:
     `date` (a day), `moment` (a day and time, UTC), `number`, `label` (a code's words,
-    registry/labels.py), `country` (a country's name), and `iso` for the machines
-    (`<time datetime="{{ x|iso }}">`)."""
+    registry/labels.py), `country` (a country's name), `shown` (Words said in the
+    page's language), and `iso` for the machines (`<time datetime="{{ x|iso }}">`)."""
     from registry import countries, labels  # they show through these filters
 
     return {"date": day, "moment": moment, "number": number, "iso": iso,
-            "label": labels.label, "country": countries.name}
+            "label": labels.label, "country": countries.name, "shown": shown}
 
 
 @pass_eval_context

@@ -20,6 +20,9 @@ from pathlib import Path
 import confusables
 from anyascii import anyascii
 
+from registry.refusals import Words
+from registry.translation import N_
+
 SIMILAR = 0.85  # difflib ratio of folded names at or above which a reviewer is warned
 
 
@@ -73,15 +76,16 @@ def similarity(a: str, b: str) -> float:
     return max(direct, reordered)
 
 
-def why_alike(candidate: str, existing: str) -> str | None:
-    """In words, why a reviewer should look twice at these two names; None if unalike."""
+def why_alike(candidate: str, existing: str) -> Words | None:
+    """In words, why a reviewer should look twice at these two names; None if unalike.
+    The words are translated where they are shown (`str` gives the English)."""
     if candidate == existing:
-        return "the same name"
+        return Words(N_("the same name"))
     if skeleton(candidate) == skeleton(existing):
-        return "looks identical (confusable characters, Unicode TR39)"
+        return Words(N_("looks identical (confusable characters, Unicode TR39)"))
     if spelling_key(candidate) == spelling_key(existing):
-        return "the same name in another script, transliteration, case or accents"
+        return Words(N_("the same name in another script, transliteration, case or accents"))
     score = similarity(candidate, existing)
     if score >= SIMILAR:
-        return f"very similar spelling ({score:.0%})"
+        return Words(N_("very similar spelling (%(percent)s%%)"), percent=round(score * 100))
     return None

@@ -33,7 +33,7 @@ from registry.facts.kinds import AccessionAccepted
 from registry.keys import tokens
 from registry.keys.sealed import seal, unseal
 from registry.mail import services as mail
-from registry.refusals import Conflict, Invalid, NotFound
+from registry.refusals import Conflict, Invalid, NotFound, Words
 from registry.settings import Settings
 from registry.translation import N_
 
@@ -45,7 +45,7 @@ class LookAlike:
     name: str
     other: str  # "signatory:<id>" or "accession:<id>"
     status: str
-    why: str
+    why: Words  # translated where shown; `str` gives the English (the command line's)
 
 
 @dataclass(frozen=True)

@@ -179,6 +179,30 @@ async def test_staff_screens_say_the_listing_and_the_kind_in_words(client, synce
     assert "<dd>organisation</dd>" not in detail and "<dd>public</dd>" not in detail
 
 
+async def test_the_review_screen_says_each_answer_in_words(client, synced):
+    """The secretariat reads the application's answers as words (the country's name, a
+    look-alike's reason), never as the form's codes."""
+    from tests.accessions.test_review import applied
+
+    first = await applied(client, public_name="Viasna", contact_email="first@example.org")
+    from registry.accessions import review
+    await review.approve(first, actor=SYSTEM, settings=synced)
+    second = await applied(client, public_name="Вясна", contact_email="second@example.org")
+    staff = await staff_session(synced, "secretariat")
+    client.cookies.set("lang", "ru")
+    try:
+        page = (await staff_get(client, staff, f"/staff/accessions/{second}")).text
+        queue = (await staff_get(client, staff, "/staff/accessions")).text
+    finally:
+        client.cookies.delete("lang")
+    assert "Литва" in page and "<dd>LT</dd>" not in page
+    assert "<dd>in_exile</dd>" not in page and "<dd>False</dd>" not in page
+    assert _said("ru", labels.ACCESSION_STATUS["active"]) in page  # the look-alike's status
+    assert _said("ru", "the same name in another script, transliteration, case or accents"
+                 ) in page
+    assert "<td>organisation</td>" not in queue or _said("ru", "organisation") == "organisation"
+
+
 async def test_a_refusal_says_a_status_in_the_readers_language(client, synced):
     from registry.accessions import lifecycle
     from registry.refusals import Conflict
