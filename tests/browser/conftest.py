@@ -33,6 +33,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--disable-dev-shm-usage"]
 PASSWORD = "a long phrase of several words"
+SETUP = Run("en")  # how the fixtures' own pages are visited
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -159,7 +160,7 @@ STAFF = [("secretariat", "secretariat", "Hanna Sekretar"),
 
 
 def _log_in(browser: Any, audit: Audit, member: Member) -> None:
-    tab = audit.tab(browser, RUNS[0], who=member.key)
+    tab = audit.tab(browser, SETUP, who=member.key)
     tab.open("/staff/login")
     tab.page.locator("input[name=email]").fill(member.email)
     tab.page.locator("input[name=password]").fill(PASSWORD)
@@ -192,7 +193,7 @@ def staff(browser, served: Served, checker: Checker) -> Staff:
     audit = Audit(checker, served.base)
     try:
         for key, member in members.items():
-            tab = audit.tab(browser, RUNS[0], who=key)
+            tab = audit.tab(browser, SETUP, who=key)
             tab.open(links[key])
             member.secret = tab.page.locator("code.secret").inner_text().strip()
             tab.page.locator("input[name=password]").fill(PASSWORD)
@@ -256,7 +257,7 @@ class Signatories:
         audit = Audit(self.checker, base)
         made = []
         try:
-            desk = audit.tab(self.browser, RUNS[0], storage_state=self.staff["secretariat"].state)
+            desk = audit.tab(self.browser, SETUP, storage_state=self.staff["secretariat"].state)
             for accession, name, address in wanted:
                 desk.page.goto(f"{base}/staff/accessions/{accession}")
                 with desk.page.expect_navigation():
