@@ -53,7 +53,17 @@ def day(value: date | datetime | str | None) -> str:
         value = date.fromisoformat(value[:10])
     if isinstance(value, datetime):
         value = (value.astimezone(UTC) if value.tzinfo else value).date()
-    return format_date(value, format="long", locale=locale())
+    return format_date(value, format=_day_pattern(locale()), locale=locale())
+
+
+@cache
+def _day_pattern(where: Locale) -> str:
+    """The language's long date, without the year's abbreviation at its end ("г."): a
+    date often ends a sentence, and "2027 г.." would end it twice."""
+    pattern = str(where.date_formats["long"].pattern)
+    for space in (" ", "\u202f", "\xa0"):
+        pattern = pattern.removesuffix(f"{space}'г'.")
+    return pattern
 
 
 def moment(value: datetime | None) -> str:
