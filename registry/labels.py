@@ -5,7 +5,7 @@ One place: each vocabulary maps the values of one enum (or one set of codes) to 
 marked with `N_`; it is translated where it is shown, in the current language. Templates
 say `{{ value|label("accession_status") }}`; Python says `ACCESSION_STATUS(value)` for the
 translated words, or `ACCESSION_STATUS.words_of(value)` for words put into a refusal or a
-mail (translated with them, in their language). tests/test_labels.py checks that every
+mail (translated with them, in their language). tests/web/test_labels.py checks that every
 value of every enum here has a label, and that every label has a Belarusian and a
 Russian translation.
 
@@ -46,6 +46,7 @@ class Vocabulary:
     name: str
     words: Mapping[str, str]
     codes: tuple[str, ...] = field(default=())
+    enum: type[StrEnum] | None = None  # the enum whose values these are, if one
 
     def msgid(self, value: object) -> str:
         """The label's msgid (English); an unknown code is shown as it is."""
@@ -88,9 +89,12 @@ VOCABULARIES: dict[str, Vocabulary] = {}
 
 
 def _vocabulary(name: str, words: Mapping[str, str],
-                codes: Iterable[str] | type[StrEnum] = ()) -> Vocabulary:
+                codes: Iterable[str] | type[StrEnum] = (),
+                enum: type[StrEnum] | None = None) -> Vocabulary:
     found = tuple(str(code) for code in codes) or tuple(words)
-    vocabulary = Vocabulary(name, {str(k): v for k, v in words.items()}, found)
+    if enum is None and isinstance(codes, type) and issubclass(codes, StrEnum):
+        enum = codes
+    vocabulary = Vocabulary(name, {str(k): v for k, v in words.items()}, found, enum)
     VOCABULARIES[name] = vocabulary
     return vocabulary
 
@@ -207,7 +211,7 @@ OUTCOME = _vocabulary("outcome", {
     Outcome.revocation: N_("upheld: accession revoked"),
     INADMISSIBLE: N_("inadmissible"),
     DEFERRED: N_("decision deferred"),
-}, [*Outcome, INADMISSIBLE, DEFERRED])
+}, [*Outcome, INADMISSIBLE, DEFERRED], enum=Outcome)
 INADMISSIBLE_REASON = _vocabulary("inadmissible_reason", {
     InadmissibleReason.not_a_signatory: N_("it does not concern a signatory"),
     InadmissibleReason.out_of_scope: N_("it is outside the scope of the Principles"),

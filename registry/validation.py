@@ -8,7 +8,6 @@ its field first ("signature_name: ..."), and only the words after it are transla
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
@@ -83,8 +82,3 @@ def problems(error: ValidationError) -> dict[str, str]:
         found.setdefault(field, words)
     return found
 
-
-def labelled(found: dict[str, str], label: Callable[[str], str | None]) -> list[dict[str, str]]:
-    """The problems as an API lists them: each with its field and the field's label."""
-    return [{"key": field, "label": label(field) or field, "message": words}
-            for field, words in found.items()]

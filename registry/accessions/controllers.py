@@ -30,11 +30,11 @@ from registry.accessions.schemas import (
     ResendRequest,
     SignatoryState,
     TokenRequest,
-    field_errors,
 )
 from registry.principles import services as principles
 from registry.refusals import Invalid, Refusal
 from registry.translation import NP_
+from registry.validation import problems
 from registry.web import errors, i18n
 from registry.web.background import after_answering
 from registry.web.i18n import N_
@@ -135,7 +135,7 @@ class AccedePages(Controller):
                                               settings=state.settings)
         except ValidationError as error:
             return Template("accede/form.html", status_code=400,
-                            context=await _form_context(values, field_errors(error)))
+                            context=await _form_context(values, problems(error)))
         except Refusal as refusal:
             return Template("accede/form.html", status_code=errors.status_of(refusal),
                             context=await _form_context(
@@ -155,7 +155,7 @@ class AccedePages(Controller):
                                                                               "")})
         except ValidationError as error:
             return Template("accede/resend.html", status_code=400, context={
-                "done": False, "error": field_errors(error).get("contact_email")})
+                "done": False, "error": problems(error).get("contact_email")})
         return Template("accede/resend.html", context={
             "done": True, "error": None, "answer": _(services.RESEND_ANSWER)},
             background=after_answering(services.resend_confirmation, request.contact_email,
@@ -214,7 +214,7 @@ class AccedePages(Controller):
                 {"contact_email": data.get("contact_email", "")})
         except ValidationError as error:
             return Template("accede/withdraw_request.html", status_code=400, context={
-                "done": False, "error": field_errors(error).get("contact_email"),
+                "done": False, "error": problems(error).get("contact_email"),
                 "days": state.settings.withdrawal_cooling_off_days})
         return Template("accede/withdraw_request.html", context={
             "done": True, "answer": _(lifecycle.ASK_WITHDRAWAL_ANSWER)},
@@ -264,7 +264,7 @@ class AccedePages(Controller):
             answers = ReaccessionAnswers.model_validate(values)
             confirmed = await lifecycle.reaccede(token, answers, settings=state.settings)
         except ValidationError as error:
-            return await self._renew_page(token, values, field_errors(error), 400)
+            return await self._renew_page(token, values, problems(error), 400)
         except Invalid as refusal:
             return await self._renew_page(token, values, {
                 refusal.field or "form": refusal.text(_)}, 400)

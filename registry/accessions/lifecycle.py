@@ -50,7 +50,6 @@ from registry.accessions.schemas import (
     AccessionForm,
     Listing,
     ReaccessionAnswers,
-    field_errors,
 )
 from registry.accessions.services import (
     TRANSITIONS,
@@ -82,6 +81,7 @@ from registry.principles import services as principles
 from registry.refusals import Conflict, Invalid
 from registry.settings import Settings
 from registry.translation import N_
+from registry.validation import problems
 
 REAFFIRM_LINK = timedelta(days=400)
 REACCEDE_LINK = timedelta(days=2 * 365)
@@ -369,7 +369,7 @@ async def reaccede(token: str, answers: ReaccessionAnswers, *,
     try:
         form = AccessionForm.model_validate(values)
     except ValidationError as error:
-        field, message = next(iter(field_errors(error).items()))
+        field, message = next(iter(problems(error).items()))
         raise Invalid(message, field=None if field == "form" else field) from error
     statement = statements.build(form, version=in_force.version_id,
                                  version_hash=in_force.content_hash, on=now.date())

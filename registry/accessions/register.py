@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from registry import labels
 from registry.accessions import names
 from registry.accessions.holders import SUSPENSION_END, WITHDRAWAL, subject_of
 from registry.accessions.schemas import Listing
@@ -25,9 +24,6 @@ from registry.translation import N_
 
 PAGE = 50
 PUBLIC_STATUSES = ("active", "suspended", "revoked", "withdrawn", "lapsed", "superseded")
-# Words for people (registry/labels.py); the persecuted mark never appears among them.
-STATUS_WORDS = labels.ACCESSION_STATUS.words
-EVENT_WORDS = labels.REGISTER_EVENT.words
 _ID = Signatory._meta.primary_key
 # The deadlines the register shows: a pending withdrawal, and when a suspension ends.
 SHOWN_DEADLINES = (WITHDRAWAL, SUSPENSION_END)

@@ -12,11 +12,10 @@ from enum import StrEnum
 from typing import Annotated, Literal
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from registry import countries
 from registry.translation import N_
-from registry.validation import problems
 
 
 class Kind(StrEnum):
@@ -73,11 +72,6 @@ def _website(value: str) -> str:
 
 Name = Annotated[str, Field(min_length=2, max_length=200), AfterValidator(clean_name)]
 OptionalName = Annotated[str, Field(max_length=200), AfterValidator(clean_name)]
-
-
-def field_errors(error: ValidationError) -> dict[str, str]:
-    """Each field's first problem, in words of the current language."""
-    return problems(error)
 
 
 class AccessionForm(BaseModel):

@@ -13,8 +13,7 @@ from litestar.params import Body, Parameter, QueryParameter
 from litestar.response import Template
 from pydantic import BaseModel, Field, ValidationError
 
-from registry.accessions.schemas import field_errors
-from registry.cases import parties, services, stages
+from registry.cases import parties, services
 from registry.cases.schemas import (
     CaseFiled,
     CaseForFiler,
@@ -31,13 +30,13 @@ from registry.principles import services as principles
 from registry.refusals import Conflict, Invalid, Refusal
 from registry.settings import Settings
 from registry.translation import N_
+from registry.validation import problems
 from registry.web import errors, i18n
 from registry.web.background import after_answering
 from registry.web.i18n import gettext as _
 
 NO_STORE = CacheControlHeader(no_store=True)
-WORDS = {"kind_words": services.KIND_WORDS, "stage_words": services.STAGE_WORDS,
-         "author_words": services.AUTHOR_WORDS, "outcome_words": stages.OUTCOME_WORDS}
+WORDS = {"author_words": services.AUTHOR_WORDS}
 TOKEN = Annotated[str, Parameter(max_length=300)]
 MULTIPART = Body(media_type=RequestEncodingType.MULTI_PART)
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
@@ -124,7 +123,7 @@ class ComplaintPages(Controller):
                                         settings=settings)
         except ValidationError as error:
             return Template("cases/new.html", status_code=400,
-                            context=await _form_context(values, field_errors(error)))
+                            context=await _form_context(values, problems(error)))
         except Invalid as refusal:
             return Template("cases/new.html", status_code=400, context=await _form_context(
                 values, {refusal.field or "form": refusal.text(_)}))
@@ -161,7 +160,7 @@ class ComplaintPages(Controller):
                                         evidence=evidence, settings=settings)
             notice, added = _("Your message was added to the case."), True
         except ValidationError as error:
-            notice = field_errors(error).get("text", _("The message was not added."))
+            notice = problems(error).get("text", _("The message was not added."))
         except (Invalid, Conflict) as refusal:
             notice = refusal.text(_)
         return await _reopened(reference, code, settings, notice=notice,
@@ -179,7 +178,7 @@ class ComplaintPages(Controller):
             await services.filer_appeals(reference, code, checked, settings=settings)
             notice, done = _("Your appeal is lodged. Another panel will hear it."), True
         except ValidationError as error:
-            notice = next(iter(field_errors(error).values()))
+            notice = next(iter(problems(error).values()))
         except (Invalid, Conflict) as refusal:
             notice = refusal.text(_)
         return await _reopened(reference, code, settings, notice=notice,
@@ -206,7 +205,7 @@ class ComplaintPages(Controller):
                                                    settings=settings)
         except (Invalid, ValidationError) as refusal:
             error = (refusal.text(_) if isinstance(refusal, Invalid)
-                     else next(iter(field_errors(refusal).values())))
+                     else next(iter(problems(refusal).values())))
             _link, view = await parties.respondent_view(token)
             return Template("cases/respond.html", status_code=400, context={
                 **WORDS, **await _titles(), "view": view, "token": token, "error": error,
@@ -249,7 +248,7 @@ class ComplaintPages(Controller):
             filed = await services.declare(token, form, evidence=evidence, settings=settings)
         except (ValidationError, Invalid) as refusal:
             found = ({refusal.field or "form": refusal.text(_)} if isinstance(refusal, Invalid)
-                     else field_errors(refusal))
+                     else problems(refusal))
             return Template("cases/declare.html", status_code=400, context={
                 **await _titles(), "holder": await services.declaration_form(token),
                 "token": token, "values": values, "errors": found})

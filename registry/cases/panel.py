@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from registry import db, labels
+from registry import db
 from registry.accessions import names
 from registry.accessions.holders import holder
 from registry.accessions.tables import Signatory
@@ -55,7 +55,6 @@ ASSIGNABLE = {Instance.first: frozenset({Stage.received, Stage.admissibility, St
                                          Stage.review, Stage.comments, Stage.deliberation}),
               Instance.appeal: frozenset({Stage.appeal})}
 
-RELATION_WORDS = labels.INTEREST_KIND.words
 # The reasons say which rule applies, never which party or which declared interest: the
 # chair who reads them has not opened the file, and must not learn from them who filed
 # or whom the case concerns.

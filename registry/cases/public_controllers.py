@@ -22,11 +22,7 @@ PAGE_CACHE = CacheControlHeader(max_age=60, private=True)
 API_CACHE = CacheControlHeader(max_age=60, public=True)
 Reference = Annotated[str, Parameter(max_length=40)]
 Cursor = Annotated[str | None, QueryParameter(max_length=200)]
-WORDS = {"outcome_words": publication.OUTCOME_WORDS,
-         "reason_words": publication.REASON_WORDS,
-         "case_kind_words": publication.CASE_KIND_WORDS,
-         "instance_words": publication.INSTANCE_WORDS,
-         "fact_words": publication.FACT_WORDS,
+WORDS = {"fact_words": publication.FACT_WORDS,
          "deferral_words": publication.DEFERRAL_WORDS}
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from registry import keys, labels
+from registry import keys
 from registry.canonical import canonical_json
 from registry.cases import stages
 from registry.cases.tables import Case, CaseStep, Stage
@@ -42,11 +42,8 @@ DEFERRED = DecisionDeferred.kind
 PUBLISHED = DecisionPublished.kind
 ADMISSIBLE_STAGES = (Stage.answer.value, Stage.review.value)
 
-# Words for the public (translated where shown).
-OUTCOME_WORDS = stages.OUTCOME_WORDS
-REASON_WORDS = stages.REASON_WORDS
-CASE_KIND_WORDS = labels.CASE_KIND_NOUN.words
-INSTANCE_WORDS = labels.INSTANCE.words
+# Words for the public (translated where shown); the codes' words are in
+# registry/labels.py.
 FACT_WORDS = {
     INADMISSIBLE: N_("found inadmissible"),
     DEFERRED: N_("decision taken; its SHA-256 published, its text deferred"),
@@ -193,8 +190,8 @@ class Summary:
     state: str  # published, deferred, inadmissible
     case_kind: str | None
     instance: str | None
-    outcome: str  # an Outcome, or "inadmissible", or "deferred" (OUTCOME_WORDS)
-    reason: str | None  # why inadmissible (REASON_WORDS)
+    outcome: str  # an Outcome, or "inadmissible", or "deferred" (labels.OUTCOME)
+    reason: str | None  # why inadmissible (labels.INADMISSIBLE_REASON)
     principles_breached: list[int]
     public_summary: str
     respondent: Respondent | None

@@ -44,9 +44,7 @@ from registry.translation import N_
 _CASE = Case._meta.primary_key
 # Letters and digits that cannot be mistaken for one another when read out.
 _REFERENCE_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY34679"
-# Words for the filer's view (translated where shown).
-KIND_WORDS = stages.KIND_WORDS
-STAGE_WORDS = stages.STAGE_WORDS
+# Who wrote a message, in the filer's view (translated where shown).
 AUTHOR_WORDS = {"filer": N_("You"), "respondent": N_("The signatory concerned"),
                 "panel": N_("The ethics panel")}
 WRONG_PAIR = N_("This reference and receipt code do not open a case. Check both and try "

@@ -18,7 +18,6 @@ from litestar.params import Body, Parameter
 from litestar.response import Redirect, Template
 from pydantic import BaseModel, Field
 
-from registry.accessions.register import STATUS_WORDS
 from registry.audit.services import Actor, staff_actor
 from registry.cases import case_file, decisions, panel, stages
 from registry.cases.tables import InadmissibleReason, Outcome
@@ -34,10 +33,7 @@ FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 REF = Annotated[str, Parameter(max_length=20)]
 VIEW = {"permission": Permission.cases_cases_view}
 SIT = {"permission": Permission.cases_panel_sit}
-WORDS = {"stage_names": stages.STAGE_NAMES, "kind_words": stages.KIND_WORDS,
-         "due_words": stages.DUE_WORDS, "outcome_words": stages.OUTCOME_WORDS,
-         "reason_words": stages.REASON_WORDS, "relation_words": panel.RELATION_WORDS,
-         "status_words": STATUS_WORDS, "outcomes": [o.value for o in Outcome],
+WORDS = {"due_words": stages.DUE_WORDS, "outcomes": [o.value for o in Outcome],
          "reasons": [r.value for r in InadmissibleReason]}
 
 

@@ -88,11 +88,8 @@ CLOCK_KINDS = sorted({clock.kind for clock in CLOCKS.values()})
 REMINDER = "case:reminder"  # staff are reminded this many days before their deadline
 DECISION_TYPE = "case-decision+jwt"  # the JWS type of a countersigned decision
 
-# Words for people (translated where shown): the labels of the codes are in
-# registry/labels.py; these names are kept for the code that reads them.
-KIND_WORDS = labels.CASE_KIND.words
-STAGE_WORDS = labels.STAGE_DESCRIPTION.words
-STAGE_NAMES = labels.STAGE.words
+# What is due at each deadline, for people (translated where shown); the words of the
+# codes themselves (stages, outcomes, reasons) are in registry/labels.py.
 DUE_WORDS = {
     "case:acknowledge": N_("acknowledgement"),
     "case:admissibility": N_("decision on admissibility"),
@@ -104,8 +101,6 @@ DUE_WORDS = {
     "case:appeal_window": N_("end of the appeal window"),
     "case:appeal_review": N_("appeal decision"),
 }
-OUTCOME_WORDS = labels.OUTCOME.words
-REASON_WORDS = labels.INADMISSIBLE_REASON.words
 TRANSITION_REFUSED = N_("A case at the stage \"%(current)s\" cannot move to \"%(wanted)s\".")
 
 
