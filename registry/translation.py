@@ -83,8 +83,6 @@ def NP_(singular: str, plural: str, counted: str = "count") -> Plural:
     return Plural(singular, plural, counted)
 
 
-
-
 def current() -> str:
     return _current.get()
 
@@ -121,5 +119,8 @@ def say(message: str, values: Mapping[str, object] | None = None,
         number = count if isinstance(count, int) else 1
         if translate is gettext:
             return ngettext(message, message.plural, number)
+        owner = getattr(translate, "__self__", None)  # a catalogue's own gettext
+        if isinstance(owner, NullTranslations):
+            return owner.ngettext(message, message.plural, number)
         return str(message) if number == 1 else message.plural  # as written: English
     return translate(message)

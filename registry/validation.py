@@ -8,6 +8,7 @@ its field first ("signature_name: ..."), and only the words after it are transla
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import ValidationError
@@ -33,6 +34,8 @@ PROBLEMS: dict[str, str] = {
     "extra_forbidden": N_("This form has no such question."),
 }
 CONSENT = N_("Tick this box to go on.")
+MISSING_PARAMETER = N_("This parameter is required.")
+OUT_OF_RANGE = N_("This number is out of the range allowed.")
 NOT_VALID = N_("This answer is not valid.")
 
 
@@ -82,3 +85,36 @@ def problems(error: ValidationError) -> dict[str, str]:
         found.setdefault(field, words)
     return found
 
+
+
+# What msgspec says of a query or path parameter Litestar refused ("Expected `str` of
+# length <= 200"), said again in words of the current language.
+_LENGTH = re.compile(r"Expected `(?:str|array)` of length (<=|>=) (\d+)")
+_INTEGER = re.compile(r"Expected `int`, got")
+_RANGE = re.compile(r"Expected `(?:int|float)` [<>]=? ")
+_MISSING = re.compile(r"Missing required (\w+) parameter '([^']{1,100})'")
+
+
+def parameter_problem(message: str) -> str:
+    """Litestar's (msgspec's) English words about a parameter, in the current language."""
+    if length := _LENGTH.match(message):
+        bound, num = length.group(1), int(length.group(2))
+        kind = "string_too_long" if bound == "<=" else "string_too_short"
+        return _counted(kind, {"max_length": num, "min_length": num}) or gettext(NOT_VALID)
+    if _INTEGER.match(message):
+        return gettext(PROBLEMS["int_parsing"])
+    if _RANGE.match(message):
+        return gettext(OUT_OF_RANGE)
+    if message.startswith("Object missing required field") or _MISSING.match(message):
+        return gettext(MISSING_PARAMETER)
+    return gettext(NOT_VALID)
+
+
+def missing_parameter(message: str) -> dict[str, str] | None:
+    """Litestar's refusal of a request without a required parameter, which names it only
+    in its English message, as one problem (key, source, words)."""
+    found = _MISSING.match(message)
+    if found is None:
+        return None
+    return {"key": found.group(2), "source": found.group(1),
+            "message": gettext(MISSING_PARAMETER)}

@@ -16,7 +16,7 @@ from litestar.background_tasks import BackgroundTask
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Redirect, Template
 
-from registry import db
+from registry import db, validation
 from registry.audit import services as audit
 from registry.audit.tags import EventTag
 from registry.refusals import Conflict, Forbidden, Gone, Invalid, NotFound, Refusal, TooMany
@@ -26,7 +26,6 @@ from registry.web.i18n import N_
 from registry.web.i18n import gettext as _
 
 log = logging.getLogger("registry.errors")
-
 
 
 # What a visitor is told, by status. Details from the exception are added where they
@@ -83,6 +82,28 @@ def _status_of(exc: Exception) -> int:
 
 CSRF_FAILURE = "CSRF token verification failed"
 NOT_VALID = N_("The request is not valid: see `errors` for what is wrong.")
+
+
+def _validation_problems(exc: ValidationException) -> list[dict[str, str]]:
+    """What Litestar refused, field by field, in the reader's language: a body's problems
+    from pydantic, a parameter's from Litestar's own words about it."""
+    cause = _pydantic_cause(exc)
+    if cause is not None:
+        return [{"key": field, "message": words, "source": "body"}
+                for field, words in problems(cause).items()]
+    if not isinstance(exc.extra, list):
+        missing = validation.missing_parameter(str(exc.detail))
+        return [missing] if missing else []
+    found: list[dict[str, str]] = []
+    for item in exc.extra:
+        if not isinstance(item, dict):
+            continue
+        said = {"message": validation.parameter_problem(str(item.get("message", "")))}
+        for name in ("key", "source"):
+            if name in item:  # a source is Litestar's ParamType: its value ("path")
+                said[name] = str(getattr(item[name], "value", item[name]))
+        found.append(said)
+    return found
 
 
 def _pydantic_cause(exc: BaseException) -> pydantic.ValidationError | None:
@@ -150,10 +171,7 @@ def _error_response(request: Request, exc: Exception) -> Response:
             # Litestar's own message repeats the whole path, however long: say it plainly,
             # and each field's problem in the reader's language where pydantic found it.
             body["detail"] = _(NOT_VALID)
-            cause = _pydantic_cause(exc)
-            body["errors"] = exc.extra or [] if cause is None else [
-                {"key": field, "message": words, "source": "body"}
-                for field, words in problems(cause).items()]
+            body["errors"] = _validation_problems(exc)
         return Response(body, status_code=status, media_type=MediaType.JSON,
                         headers=getattr(exc, "headers", None), background=background)
     # Litestar's own messages for routing and validation failures mention internals

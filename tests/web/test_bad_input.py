@@ -83,3 +83,50 @@ async def test_an_unexpected_error_is_a_generic_500_without_details(client, monk
     assert "Something went wrong on our side" in page.text
     api = await client.get("/api/v1/principles")
     assert api.status_code == 500 and "secret internal detail" not in api.text
+
+
+@pytest.mark.parametrize("language", ["be", "ru", "en"])
+async def test_a_refused_parameter_is_said_in_the_readers_language(
+    client: AsyncTestClient, language: str
+):
+    from registry.web.i18n import translations
+
+    response = await client.get("/api/v1/principles/" + HUGE,
+                                headers={"accept-language": language})
+    assert response.status_code == 400
+    [problem] = response.json()["errors"]
+    most = 200  # the version's longest (registry/principles/controllers.py)
+    expected = translations(language).ngettext(
+        "Write at most %(num)d character.", "Write at most %(num)d characters.", most
+    ) % {"num": most}
+    assert problem == {"key": "version", "source": "path", "message": expected}
+    if language != "en":
+        assert "Expected" not in response.text and "length" not in response.text
+
+
+def test_msgspecs_words_about_a_parameter_are_said_again():
+    """The words Litestar passes on from msgspec, as msgspec itself writes them today:
+    if msgspec changes them, this fails rather than the API turning English again."""
+    from typing import Annotated
+
+    import msgspec
+
+    from registry import validation
+
+    def refusal(value: object, kind: object) -> str:
+        try:
+            msgspec.convert(value, type=kind, strict=False)
+        except msgspec.ValidationError as error:
+            return str(error)
+        raise AssertionError("accepted")
+
+    short = refusal("x" * 5, Annotated[str, msgspec.Meta(max_length=3)])
+    assert validation.parameter_problem(short) == "Write at most 3 characters."
+    assert validation.parameter_problem(refusal("abc", int)) == "Enter a whole number."
+    ranged = refusal(0, Annotated[int, msgspec.Meta(ge=1)])
+    assert validation.parameter_problem(ranged) == "This number is out of the range allowed."
+    missing = "Missing required query parameter 'badge' for path /api/v1/verify"
+    assert validation.missing_parameter(missing) == {
+        "key": "badge", "source": "query", "message": "This parameter is required."}
+    assert validation.parameter_problem("something msgspec never said") == (
+        "This answer is not valid.")

@@ -81,3 +81,20 @@ def test_a_mail_writes_its_days_in_its_language():
 def _notice():
     from registry.accessions.notices import NOTICES
     return NOTICES["reaffirmed"]
+
+
+@pytest.mark.parametrize("count", [21, 3, 5])  # the three Belarusian forms
+def test_a_catalogues_own_gettext_gives_its_own_plural_forms(count: int):
+    """A refusal said in a language other than the current one (a mail's, say) takes
+    that language's plural forms, not English's."""
+    from registry.staff.passwords import problems as password_problems
+
+    belarusian = translations("be")
+    with using("en"):
+        [short] = [p for p in password_problems("x", min_length=count) if "%(count)s" in p.message]
+        said = short.text(belarusian.gettext)
+    expected = belarusian.ngettext(short.message, short.message.plural, short.values["count"])
+    assert said == expected % short.values
+    assert said != (short.message % short.values)  # not English
+    forms = {belarusian.ngettext(short.message, short.message.plural, n) for n in (21, 3, 5)}
+    assert len(forms) == 3
