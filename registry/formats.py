@@ -90,6 +90,17 @@ def iso(value: date | datetime | None) -> str:
     return value.isoformat()
 
 
+def is_past(value: date | datetime | None) -> bool:
+    """Whether a day has ended or a moment has come (the Jinja test `past`): a day by
+    the UTC calendar, as the registry's deadlines count days."""
+    if value is None:
+        return False
+    now = datetime.now(UTC)
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)) <= now
+    return value < now.date()
+
+
 def shown(value: object) -> object:
     """A value put into other words, as the current language shows it: words translated,
     dates and moments formatted; anything else as it is (a count stays a number, for
@@ -112,6 +123,11 @@ def filters() -> dict[str, Callable[..., object]]:
 
     return {"date": day, "moment": moment, "number": number, "iso": iso,
             "label": labels.label, "country": countries.name, "shown": shown}
+
+
+def tests() -> dict[str, Callable[..., bool]]:
+    """The Jinja tests: `past` (`{% if until is past %}`)."""
+    return {"past": is_past}
 
 
 @pass_eval_context

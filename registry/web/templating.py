@@ -57,6 +57,7 @@ def environment(templates_dir: Path) -> Environment:
         say=formats.say,
     )
     env.filters.update(footnotes=with_footnotes, **formats.filters())
+    env.tests.update(formats.tests())
     return env
 
 
