@@ -33,6 +33,7 @@ PROBLEMS: dict[str, str] = {
     "dict_type": N_("This answer must be a JSON object."),
     "extra_forbidden": N_("This form has no such question."),
 }
+_QUOTED = re.compile(r"'([^']*)'")  # the answers pydantic names ("'a' or 'b'")
 CONSENT = N_("Tick this box to go on.")
 MISSING_PARAMETER = N_("This parameter is required.")
 OUT_OF_RANGE = N_("This number is out of the range allowed.")
@@ -76,6 +77,24 @@ def problem(item: dict[str, Any]) -> tuple[str, str]:
     return field or "form", gettext(PROBLEMS.get(kind, NOT_VALID))
 
 
+def described(error: ValidationError) -> list[dict[str, object]]:
+    """Each field's first problem for the API: its key, the words, and where the answer
+    is one of a few, the answers allowed (machines read them; people read the words)."""
+    found: dict[str, dict[str, object]] = {}
+    for item in error.errors():
+        field, words = problem(item)  # type: ignore[arg-type]
+        if field in found:
+            continue
+        said: dict[str, object] = {"key": field, "message": words, "source": "body"}
+        expected = (item.get("ctx") or {}).get("expected")
+        if item["type"] in ("enum", "literal_error") and isinstance(expected, str):
+            allowed = _QUOTED.findall(expected)
+            if allowed:
+                said["allowed"] = allowed
+        found[field] = said
+    return list(found.values())
+
+
 def problems(error: ValidationError) -> dict[str, str]:
     """Each field's first problem, in words of the current language ("form" for what
     belongs to no field)."""
@@ -110,7 +129,7 @@ def parameter_problem(message: str) -> str:
     return gettext(NOT_VALID)
 
 
-def missing_parameter(message: str) -> dict[str, str] | None:
+def missing_parameter(message: str) -> dict[str, object] | None:
     """Litestar's refusal of a request without a required parameter, which names it only
     in its English message, as one problem (key, source, words)."""
     found = _MISSING.match(message)

@@ -20,7 +20,6 @@ from registry import db, validation
 from registry.audit import services as audit
 from registry.audit.tags import EventTag
 from registry.refusals import Conflict, Forbidden, Gone, Invalid, NotFound, Refusal, TooMany
-from registry.validation import problems
 from registry.web import i18n
 from registry.web.i18n import N_
 from registry.web.i18n import gettext as _
@@ -84,21 +83,21 @@ CSRF_FAILURE = "CSRF token verification failed"
 NOT_VALID = N_("The request is not valid: see `errors` for what is wrong.")
 
 
-def _validation_problems(exc: ValidationException) -> list[dict[str, str]]:
+def _validation_problems(exc: ValidationException) -> list[dict[str, object]]:
     """What Litestar refused, field by field, in the reader's language: a body's problems
     from pydantic, a parameter's from Litestar's own words about it."""
     cause = _pydantic_cause(exc)
     if cause is not None:
-        return [{"key": field, "message": words, "source": "body"}
-                for field, words in problems(cause).items()]
+        return validation.described(cause)
     if not isinstance(exc.extra, list):
         missing = validation.missing_parameter(str(exc.detail))
         return [missing] if missing else []
-    found: list[dict[str, str]] = []
+    found: list[dict[str, object]] = []
     for item in exc.extra:
         if not isinstance(item, dict):
             continue
-        said = {"message": validation.parameter_problem(str(item.get("message", "")))}
+        said: dict[str, object] = {
+            "message": validation.parameter_problem(str(item.get("message", "")))}
         for name in ("key", "source"):
             if name in item:  # a source is Litestar's ParamType: its value ("path")
                 said[name] = str(getattr(item[name], "value", item[name]))

@@ -333,3 +333,15 @@ async def test_an_expired_receipt_link_says_the_receipt_itself_still_holds(clien
     await AccessionLink.update({AccessionLink.expires_at: datetime.now(UTC)}, force=True)
     late = await client.get(receipt_url)
     assert late.status_code == 410 and "The receipt is still valid" in late.text
+
+
+async def test_the_api_names_the_answers_allowed_where_there_are_few(client, synced):
+    """People read the words; a client program reads which answers it may send."""
+    response = await client.post("/api/v1/accessions",
+                                 json={**FORM, "kind": "cooperative", "listing": 7},
+                                 headers={"accept-language": "be"})
+    assert response.status_code == 400
+    found = {e["key"]: e for e in response.json()["errors"]}
+    assert found["kind"]["allowed"] == ["organisation", "individual"]
+    assert found["kind"]["source"] == "body" and "Input should" not in found["kind"]["message"]
+    assert set(found["listing"]) >= {"key", "message", "source"}
