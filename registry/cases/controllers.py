@@ -27,10 +27,10 @@ from registry.cases.schemas import (
     RespondentWriting,
 )
 from registry.principles import services as principles
-from registry.refusals import Conflict, Invalid, Refusal
+from registry.refusals import Conflict, Invalid, NotFound, Refusal, TooMany
 from registry.settings import Settings
 from registry.translation import N_
-from registry.validation import problems
+from registry.validation import PROBLEMS, problems
 from registry.web import errors, i18n
 from registry.web.background import after_answering
 from registry.web.i18n import gettext as _
@@ -49,21 +49,36 @@ API_LIMIT = (services.MAX_TOTAL_MB * 4 // 3 + 1) * MB
 
 async def _follow_up_page(status_code: int = 200, **context: Any) -> Template:
     return Template("cases/follow_up.html", status_code=status_code, context={
-        **WORDS, **await _titles(), "view": None, "error": None, "notice": None,
+        **WORDS, **await _titles(), "view": None, "errors": {}, "notice": None,
         "reference": "", "receipt_code": "", "text": "", "grounds": "", **context})
 
 
+async def _door(refusal: Refusal, reference: str) -> Template:
+    """The door again: a pair that opens no case is told against the receipt code (the
+    same words whatever was wrong), the reference kept, the code never written back."""
+    return await _follow_up_page(errors.status_of(refusal), reference=reference,
+                                 errors={"receipt_code": refusal.text(_)})
+
+
 async def _reopened(reference: str, code: str, settings: Settings, *, notice: str | None,
-                    **kept: Any) -> Template:
-    """The filer's case again after writing, with what happened; a pair that does not
-    open it gets the same words as at the door."""
+                    found: dict[str, str], status_code: int, **kept: Any) -> Template:
+    """The filer's case again after writing, with what happened (or what is wrong with
+    what was written, which is kept); a pair that does not open it, the door again."""
     try:
         view = await services.follow_up(reference, code, settings=settings)
     except Refusal as refusal:
-        return await _follow_up_page(errors.status_of(refusal), error=refusal.text(_),
-                                     reference=reference)
-    return await _follow_up_page(view=view, notice=notice, reference=view.reference,
-                                 receipt_code=code, **kept)
+        return await _door(refusal, reference)
+    return await _follow_up_page(status_code, view=view, notice=notice, errors=found,
+                                 reference=view.reference, receipt_code=code, **kept)
+
+
+def _against(found: dict[str, str], fields: dict[str, str]) -> dict[str, str]:
+    """Problems against the page's controls: each known field under its control's id,
+    anything else said for the whole form."""
+    placed: dict[str, str] = {}
+    for field, words in found.items():
+        placed.setdefault(fields.get(field, "form"), words)
+    return placed
 
 
 async def _uploads(value: Any) -> list[tuple[str, bytes]]:
@@ -99,6 +114,19 @@ async def _titles() -> dict[str, Any]:
 async def _form_context(values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
     return {"values": values, "errors": errors, **await _titles(),
             "respondents": await services.respondents()}
+
+
+# The respondent's page: each field the rules name, under its control's id.
+RESPOND_FIELDS = {"text": "respond-text", "attachments": "respond-evidence",
+                  "evidence": "respond-evidence"}
+
+
+async def _respond_page(token: str, status_code: int = 200,
+                        found: dict[str, str] | None = None, text: str = "") -> Template:
+    _link, view = await parties.respondent_view(token)  # a link that no longer works: why
+    return Template("cases/respond.html", status_code=status_code, context={
+        **WORDS, **await _titles(), "view": view, "token": token, "errors": found or {},
+        "text": text})
 
 
 class ComplaintPages(Controller):
@@ -137,11 +165,15 @@ class ComplaintPages(Controller):
     async def follow_up(self, state: State,
                         data: Annotated[dict[str, Any], FORM]) -> Template:
         reference, code = str(data.get("reference", ""))[:40], str(data.get("receipt_code", ""))
+        # An empty answer opens nothing: said against its field, before any lookup.
+        missing = {field: _(PROBLEMS["missing"]) for field, value in
+                   (("reference", reference), ("receipt_code", code)) if not value.strip()}
+        if missing:
+            return await _follow_up_page(400, reference=reference, errors=missing)
         try:
             view = await services.follow_up(reference, code[:64], settings=state.settings)
         except Refusal as refusal:
-            return await _follow_up_page(errors.status_of(refusal), error=refusal.text(_),
-                                   reference=reference)
+            return await _door(refusal, reference)
         return await _follow_up_page(view=view, reference=view.reference, receipt_code=code)
 
     @post("/follow-up/message", request_max_body_size=PAGE_LIMIT)
@@ -151,20 +183,24 @@ class ComplaintPages(Controller):
         reference = str(data.get("reference", ""))[:40]
         code = str(data.get("receipt_code", ""))[:64]
         text = str(data.get("text", ""))
-        notice, added = None, False
+        fields = {"text": "text", "attachments": "attachments", "evidence": "attachments"}
         try:
             message = FilerMessage.model_validate(
                 {"reference": reference, "receipt_code": code, "text": text})
             evidence = services.check_evidence(await _uploads(data.get("evidence")), settings)
             await services.filer_writes(message.reference, message.receipt_code, message.text,
                                         evidence=evidence, settings=settings)
-            notice, added = _("Your message was added to the case."), True
         except ValidationError as error:
-            notice = problems(error).get("text", _("The message was not added."))
+            return await _reopened(reference, code, settings, notice=None, status_code=400,
+                                   found=_against(problems(error), fields), text=text)
+        except (NotFound, TooMany) as refusal:  # the pair does not open the case
+            return await _door(refusal, reference)
         except (Invalid, Conflict) as refusal:
-            notice = refusal.text(_)
-        return await _reopened(reference, code, settings, notice=notice,
-                               text="" if added else text)
+            return await _reopened(
+                reference, code, settings, notice=None, status_code=errors.status_of(refusal),
+                found=_against({refusal.field or "form": refusal.text(_)}, fields), text=text)
+        return await _reopened(reference, code, settings, found={}, status_code=200,
+                               notice=_("Your message was added to the case."))
 
     @post("/follow-up/appeal")
     async def appeal(self, state: State, data: Annotated[dict[str, Any], FORM]) -> Template:
@@ -172,26 +208,28 @@ class ComplaintPages(Controller):
         reference = str(data.get("reference", ""))[:40]
         code = str(data.get("receipt_code", ""))[:64]
         grounds = str(data.get("grounds", ""))[:20000]
-        notice, done = None, False
+        fields = {"text": "grounds", "grounds": "grounds"}
         try:
             checked = RespondentWriting.model_validate({"text": grounds}).text
             await services.filer_appeals(reference, code, checked, settings=settings)
-            notice, done = _("Your appeal is lodged. Another panel will hear it."), True
         except ValidationError as error:
-            notice = next(iter(problems(error).values()))
+            return await _reopened(reference, code, settings, notice=None, status_code=400,
+                                   found=_against(problems(error), fields), grounds=grounds)
+        except (NotFound, TooMany) as refusal:  # the pair does not open the case
+            return await _door(refusal, reference)
         except (Invalid, Conflict) as refusal:
-            notice = refusal.text(_)
-        return await _reopened(reference, code, settings, notice=notice,
-                               grounds="" if done else grounds)
+            return await _reopened(
+                reference, code, settings, notice=None, status_code=errors.status_of(refusal),
+                found=_against({refusal.field or "form": refusal.text(_)}, fields),
+                grounds=grounds)
+        return await _reopened(reference, code, settings, found={}, status_code=200,
+                               notice=_("Your appeal is lodged. Another panel will hear it."))
 
     # --- The respondent, through its one-time link ------------------------------------
 
     @get("/respond/{token:str}")
     async def respond_page(self, token: TOKEN) -> Template:
-        _link, view = await parties.respondent_view(token)
-        return Template("cases/respond.html", context={
-            **WORDS, **await _titles(), "view": view, "token": token, "error": None,
-            "text": ""})
+        return await _respond_page(token)
 
     @post("/respond/{token:str}", request_max_body_size=PAGE_LIMIT)
     async def respond(self, token: TOKEN, state: State,
@@ -203,13 +241,12 @@ class ComplaintPages(Controller):
             evidence = services.check_evidence(await _uploads(data.get("evidence")), settings)
             done = await parties.respondent_writes(token, checked, evidence=evidence,
                                                    settings=settings)
-        except (Invalid, ValidationError) as refusal:
-            error = (refusal.text(_) if isinstance(refusal, Invalid)
-                     else next(iter(problems(refusal).values())))
-            _link, view = await parties.respondent_view(token)
-            return Template("cases/respond.html", status_code=400, context={
-                **WORDS, **await _titles(), "view": view, "token": token, "error": error,
-                "text": text})
+        except ValidationError as error:
+            return await _respond_page(token, 400, _against(problems(error), RESPOND_FIELDS),
+                                       text)
+        except (Invalid, Conflict) as refusal:  # the page again, with why not
+            return await _respond_page(token, errors.status_of(refusal), _against(
+                {refusal.field or "form": refusal.text(_)}, RESPOND_FIELDS), text)
         return Template("cases/responded.html", context={"done": done})
 
     # --- A signatory declares its own conflict ----------------------------------------
