@@ -64,6 +64,22 @@ def _qr_data_uri(text: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
+def _enrol_field(problem: Invalid) -> str:
+    """The answer of the enrolment form a refusal is about (none is ever written back)."""
+    if problem.field:
+        return problem.field
+    if isinstance(problem, services.WeakPassword):
+        return "password"
+    return "password_again" if "passwords" in problem.message else "code"
+
+
+def _enrol_page(view: services.EnrolmentView, settings: Settings,
+                errors: dict[str, str] | None = None) -> Template:
+    return Template("staff/enrol.html", status_code=400 if errors else 200, context={
+        "view": view, "qr": _qr_data_uri(view.provisioning_uri), "errors": errors or {},
+        "min_length": settings.password_min_length})
+
+
 class StaffPages(Controller):
     path = "/staff"
     include_in_schema = False
@@ -80,7 +96,8 @@ class StaffPages(Controller):
     ) -> Template | Redirect:
         if current_staff(request):
             return Redirect(_next(next_path), status_code=303)
-        return Template("staff/login.html", context={"next": _next(next_path), "error": None})
+        return Template("staff/login.html", context={"next": _next(next_path), "errors": {},
+                                                     "email": ""})
 
     @post("/login", opt=PUBLIC)
     async def login(self, request: Request, state: State,
@@ -90,8 +107,11 @@ class StaffPages(Controller):
             token = await login.begin_login(data.email, data.password,
                                                client=_client(request), settings=settings)
         except login.LoginRefused as refused:
-            return Template("staff/login.html", status_code=400,
-                            context={"next": _next(data.next), "error": str(refused)})
+            # For the whole form, never against a field: which answer was wrong would
+            # tell whether the account exists. The address is kept, the password never.
+            return Template("staff/login.html", status_code=400, context={
+                "next": _next(data.next), "errors": {"form": refused.text(_)},
+                "email": data.email})
         return Redirect(f"/staff/login/code?next={_next(data.next)}", status_code=303,
                         cookies=[_cookie(guards.PENDING_COOKIE, token, settings)])
 
@@ -105,7 +125,7 @@ class StaffPages(Controller):
         if not pending:
             return Redirect("/staff/login", status_code=303)
         return Template("staff/login_code.html",
-                        context={"next": _next(next_path), "error": None})
+                        context={"next": _next(next_path), "errors": {}})
 
     @post("/login/code", opt=PUBLIC)
     async def finish_login(self, request: Request, state: State,
@@ -117,8 +137,10 @@ class StaffPages(Controller):
             token = await login.finish_login(pending, data.code, client=_client(request),
                                                 settings=settings)
         except login.LoginRefused as refused:
-            return Template("staff/login_code.html", status_code=400,
-                            context={"next": _next(data.next), "error": str(refused)})
+            # Its one field, told in the same words as every other refusal of a login;
+            # the code is not written back.
+            return Template("staff/login_code.html", status_code=400, context={
+                "next": _next(data.next), "errors": {"code": refused.text(_)}})
         return Redirect(_next(data.next), status_code=303, cookies=[
             _cookie(guards.SESSION_COOKIE, token, settings),
             _cookie(guards.PENDING_COOKIE, "", settings, delete=True)])
@@ -134,14 +156,14 @@ class StaffPages(Controller):
                         cookies=[_cookie(guards.SESSION_COOKIE, "", settings, delete=True)])
 
     @get("/enrol/{token:str}", opt=PUBLIC)
-    async def enrol_form(self, token: Annotated[str, Parameter(max_length=200)]) -> Template:
+    async def enrol_form(self, token: Annotated[str, Parameter(max_length=200)],
+                         state: State) -> Template:
         try:
             view = await services.open_enrolment(token)
         except services.EnrolmentRefused as refused:
             return Template("staff/enrol_refused.html", status_code=404,
                             context={"message": str(refused)})
-        return Template("staff/enrol.html", context={
-            "view": view, "qr": _qr_data_uri(view.provisioning_uri), "error": None})
+        return _enrol_page(view, _settings(state))
 
     @post("/enrol/{token:str}", opt=PUBLIC)
     async def enrol(self, token: Annotated[str, Parameter(max_length=200)], state: State,
@@ -154,9 +176,7 @@ class StaffPages(Controller):
                             context={"message": str(refused)})
         except Invalid as problem:
             view = await services.open_enrolment(token)
-            return Template("staff/enrol.html", status_code=400, context={
-                "view": view, "qr": _qr_data_uri(view.provisioning_uri),
-                "error": problem.text(_)})
+            return _enrol_page(view, _settings(state), {_enrol_field(problem): problem.text(_)})
         return Template("staff/enrolled.html", context={"codes": codes})
 
     @get("/accounts", opt={"permission": Permission.staff_accounts_view})
