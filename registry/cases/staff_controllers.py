@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 from registry.audit.services import Actor, staff_actor
 from registry.cases import case_file, decisions, panel, stages
 from registry.cases.tables import InadmissibleReason, Outcome
-from registry.refusals import Conflict, Invalid
+from registry.refusals import Conflict, Invalid, Refusal
 from registry.staff.guards import current_staff
 from registry.staff.login import StaffPrincipal
 from registry.staff.permissions import Permission
@@ -83,8 +83,14 @@ class PublishForm(BaseModel):
 
 
 class InterimForm(BaseModel):
-    until: date | None = None
+    until: str = Field(default="", max_length=40)  # a day, read below: kept when it is not
     reason: str = Field(default="", max_length=5000)
+
+    def day(self) -> date | None:
+        try:
+            return date.fromisoformat(self.until.strip())
+        except ValueError:
+            return None
 
 
 class InterestForm(BaseModel):
@@ -93,37 +99,46 @@ class InterestForm(BaseModel):
     relation: str = Field(default="", max_length=300)
 
 
-async def _case_page(request: Request, reference: str, *, error: str | None = None,
-                     status_code: int = 200) -> Template:
+async def _case_page(request: Request, reference: str, *,
+                     found: dict[str, str] | None = None,
+                     values: dict[str, Any] | None = None, status_code: int = 200) -> Template:
     me = _me(request)
     view = await case_file.overview(
         reference, me.id, may_assign=Permission.cases_panel_assign in me.permissions)
     return Template("staff/cases/case.html", status_code=status_code, context={
-        **WORDS, "view": view, "staff": me, "error": error,
+        **WORDS, "view": view, "staff": me, "errors": found or {}, "values": values or {},
         "why": lambda reason: panel.why(reason).text(_)})
 
 
-async def _file_page(request: Request, reference: str, *, error: str | None = None,
+async def _file_page(request: Request, reference: str, *, found: dict[str, str] | None = None,
                      values: dict[str, Any] | None = None, status_code: int = 200) -> Template:
     me = _me(request)
     opened = await case_file.open_file(reference, me.id, actor=_actor(request))
     return Template("staff/cases/file.html", status_code=status_code, context={
-        **WORDS, "file": opened, "staff": me, "error": error, "values": values or {},
+        **WORDS, "file": opened, "staff": me, "errors": found or {}, "values": values or {},
         "instance": opened.case.instance.value, "audiences": decisions.AUDIENCES})
 
 
+def _placed(refusal: Refusal, fields: dict[str, str]) -> dict[str, str]:
+    """A refusal against the control of the field it names (by the control's id: a page
+    has several forms), or for the whole form."""
+    return {fields.get(refusal.field or "", "form"): refusal.text(_)}
+
+
 async def _then(request: Request, reference: str, work: Callable[[], Awaitable[Any]], *,
-                back_to_file: bool = False, values: dict[str, Any] | None = None
-                ) -> Template | Redirect:
-    """Do the work; a rule that says no shows the page again with its words."""
+                back_to_file: bool = False, values: dict[str, Any] | None = None,
+                fields: dict[str, str] | None = None) -> Template | Redirect:
+    """Do the work; a rule that says no shows the page again with its words, against
+    the field it names (`fields`: the rules' name of each field, and its control's id),
+    and with what was written."""
     try:
         await work()
     except (Invalid, Conflict) as refusal:
-        status = errors.status_of(refusal)
+        status, found = errors.status_of(refusal), _placed(refusal, fields or {})
         if back_to_file:
-            return await _file_page(request, reference, error=refusal.detail(_),
-                                    values=values, status_code=status)
-        return await _case_page(request, reference, error=refusal.detail(_),
+            return await _file_page(request, reference, found=found, values=values,
+                                    status_code=status)
+        return await _case_page(request, reference, found=found, values=values,
                                 status_code=status)
     return Redirect(f"/staff/cases/{reference}{'/file' if back_to_file else ''}",
                     status_code=303)
@@ -182,32 +197,37 @@ class CaseStaffPages(Controller):
                      data: Annotated[ReasonForm, FORM]) -> Template | Redirect:
         return await _then(request, reference, lambda: panel.recuse(
             reference, _me(request).id, data.reason, actor=_actor(request),
-            settings=state.settings))
+            settings=state.settings), values={"recusal": data.reason},
+            fields={"reason": "recusal-reason"})
 
     @post("/{reference:str}/admissibility", opt=SIT)
     async def admissibility(self, request: Request, state: State, reference: REF,
                             data: Annotated[AdmissibilityForm, FORM]) -> Template | Redirect:
+        values = {"admissibility": data.model_dump()}
         if data.admissible not in ("yes", "no"):
-            return await _file_page(request, reference, status_code=400, error=_(
-                "Choose whether the case is admissible."))
+            return await _file_page(request, reference, status_code=400, values=values,
+                                    found={"admissible": _(
+                                        "Choose whether the case is admissible.")})
         return await _then(request, reference, lambda: decisions.decide_admissibility(
             reference, _me(request).id, admissible=data.admissible == "yes",
             reason=data.reason or None, actor=_actor(request), settings=state.settings),
-            back_to_file=True)
+            back_to_file=True, values=values, fields={"reason": "admissibility-reason"})
 
     @post("/{reference:str}/messages", opt=SIT)
     async def message(self, request: Request, state: State, reference: REF,
                       data: Annotated[MessageForm, FORM]) -> Template | Redirect:
         return await _then(request, reference, lambda: decisions.panel_writes(
             reference, _me(request).id, data.audience, data.text, actor=_actor(request),
-            settings=state.settings), back_to_file=True, values={"message": data.text})
+            settings=state.settings), back_to_file=True,
+            values={"message": data.text, "audience": data.audience},
+            fields={"text": "message-text", "audience": "message-audience"})
 
     @post("/{reference:str}/notes", opt=SIT)
     async def note(self, request: Request, reference: REF,
                    data: Annotated[NoteForm, FORM]) -> Template | Redirect:
         return await _then(request, reference, lambda: decisions.add_note(
             reference, _me(request).id, data.note, actor=_actor(request)),
-            back_to_file=True, values={"note": data.note})
+            back_to_file=True, values={"note": data.note}, fields={"note": "note"})
 
     @post("/{reference:str}/filer-persecuted", opt=SIT)
     async def filer_persecuted(self, request: Request, reference: REF,
@@ -222,24 +242,25 @@ class CaseStaffPages(Controller):
         values = _draft_values(data)
         return await _then(request, reference, lambda: decisions.save_draft(
             reference, _me(request).id, values, actor=_actor(request)),
-            back_to_file=True, values={"draft": values})
+            back_to_file=True, values={"draft": values}, fields=DRAFT_FIELDS)
 
     @post("/{reference:str}/share", opt=SIT)
     async def share(self, request: Request, state: State, reference: REF) -> Template | Redirect:
         return await _then(request, reference, lambda: decisions.share_draft(
             reference, _me(request).id, actor=_actor(request), settings=state.settings),
-            back_to_file=True)
+            back_to_file=True, fields=DRAFT_FIELDS)
 
     @post("/{reference:str}/vote", opt=SIT)
     async def vote(self, request: Request, state: State, reference: REF,
                    data: Annotated[VoteForm, FORM]) -> Template | Redirect:
+        values = {"vote": data.model_dump()}
         if data.in_favour not in ("yes", "no"):
-            return await _file_page(request, reference, status_code=400,
-                                    error=_("Choose how you vote."))
+            return await _file_page(request, reference, status_code=400, values=values,
+                                    found={"vote-in_favour": _("Choose how you vote.")})
         return await _then(request, reference, lambda: decisions.vote(
             reference, _me(request).id, in_favour=data.in_favour == "yes",
             dissent=data.dissent, actor=_actor(request), settings=state.settings),
-            back_to_file=True)
+            back_to_file=True, values=values, fields={"dissent": "dissent"})
 
     @post("/{reference:str}/publish", opt={"permission": Permission.cases_decisions_publish})
     async def publish(self, request: Request, state: State, reference: REF,
@@ -257,13 +278,16 @@ class CaseStaffPages(Controller):
     @post("/{reference:str}/interim", opt={"permission": Permission.cases_interim_propose})
     async def propose_interim(self, request: Request, state: State, reference: REF,
                               data: Annotated[InterimForm, FORM]) -> Template | Redirect:
-        if data.until is None:
-            return await _file_page(request, reference, status_code=400,
-                                    error=_("Give the day the interim suspension ends."))
-        until = data.until
+        values = {"interim": data.model_dump()}
+        until = data.day()
+        if until is None:
+            return await _file_page(request, reference, status_code=400, values=values,
+                                    found={"interim-until": _(
+                                        "Give the day the interim suspension ends.")})
         return await _then(request, reference, lambda: decisions.propose_interim(
             reference, _me(request).id, until=until, reason=data.reason,
-            actor=_actor(request), settings=state.settings), back_to_file=True)
+            actor=_actor(request), settings=state.settings), back_to_file=True,
+            values=values, fields={"until": "interim-until", "reason": "interim-reason"})
 
     @post("/{reference:str}/interim/confirm", opt=SIT)
     async def confirm_interim(self, request: Request, state: State,
@@ -277,6 +301,14 @@ class CaseStaffPages(Controller):
     async def withdraw_interim(self, request: Request, reference: REF) -> Template | Redirect:
         return await _then(request, reference, lambda: decisions.withdraw_interim(
             reference, _me(request).id, actor=_actor(request)), back_to_file=True)
+
+
+# The draft's fields, as the rules name them, and the ids of their controls.
+DRAFT_FIELDS = {"outcome": "draft-outcome", "principles_breached": "draft-principles",
+                "suspension_until": "draft-until", "reasoning": "draft-reasoning",
+                "public_summary": "draft-summary"}
+INTEREST_FIELDS = {"kind": "interest-kind", "value": "interest-value",
+                   "relation": "interest-relation"}
 
 
 def _draft_values(data: dict[str, Any]) -> dict[str, Any]:
@@ -304,11 +336,11 @@ class InterestPages(Controller):
     cache_control = NO_STORE
     opt = {"permission": Permission.cases_interests_declare}  # noqa: RUF012 - Litestar's
 
-    async def _page(self, request: Request, *, error: str | None = None,
+    async def _page(self, request: Request, *, found: dict[str, str] | None = None,
                     values: dict[str, str] | None = None, status_code: int = 200) -> Template:
         return Template("staff/cases/interests.html", status_code=status_code, context={
-            **WORDS, "interests": await panel.interests_of(_me(request).id), "error": error,
-            "values": values or {}})
+            **WORDS, "interests": await panel.interests_of(_me(request).id),
+            "errors": found or {}, "values": values or {}})
 
     @get("/")
     async def index(self, request: Request) -> Template:
@@ -321,8 +353,8 @@ class InterestPages(Controller):
             await panel.declare_interest(_me(request).id, data.kind, data.value,
                                          data.relation, actor=_actor(request))
         except Invalid as refusal:
-            return await self._page(request, error=refusal.detail(_), status_code=400,
-                                    values=data.model_dump())
+            return await self._page(request, status_code=400, values=data.model_dump(),
+                                    found=_placed(refusal, INTEREST_FIELDS))
         return Redirect("/staff/interests", status_code=303)
 
     @post("/{interest_id:int}/withdraw")
