@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from registry.accessions import lifecycle, review
 from registry.audit.services import Actor, staff_actor
-from registry.refusals import Conflict, Invalid
+from registry.refusals import Conflict, Invalid, Refusal
 from registry.staff.guards import current_staff
 from registry.staff.permissions import Permission
 from registry.web import errors
@@ -55,6 +55,21 @@ def _actor(request: Request) -> Actor:
     return staff_actor(staff.id)
 
 
+def _placed(refusal: Refusal, fields: dict[str, str]) -> dict[str, str]:
+    """A refusal against the control of the field it names (by the control's id: a page
+    has several forms), or for the whole form."""
+    return {fields.get(refusal.field or "", "form"): refusal.text(_)}
+
+
+async def _review_page(public_id: str, found: dict[str, str] | None = None,
+                       values: dict[str, str] | None = None,
+                       status_code: int = 200) -> Template:
+    """One application, with what is wrong with a decision sent (by the id of its
+    control) and what was written in it."""
+    return Template("staff/accessions/detail.html", status_code=status_code, context={
+        "item": await review.find(public_id), "errors": found or {}, "values": values or {}})
+
+
 class AccessionReviewPages(Controller):
     path = "/staff/accessions"
     include_in_schema = False
@@ -66,8 +81,7 @@ class AccessionReviewPages(Controller):
 
     @get("/{public_id:str}", opt=REVIEW)
     async def detail(self, public_id: ID) -> Template:
-        item = await review.find(public_id)
-        return Template("staff/accessions/detail.html", context={"item": item, "error": None})
+        return await _review_page(public_id)
 
     @post("/{public_id:str}/approve", opt=REVIEW)
     async def approve(self, public_id: ID, request: Request, state: State) -> Redirect:
@@ -84,9 +98,9 @@ class AccessionReviewPages(Controller):
         try:
             await review.reject(public_id, data.reason, actor=staff_actor(staff.id),
                                 settings=state.settings)
-        except Invalid as refusal:
-            return Template("staff/accessions/detail.html", status_code=400, context={
-                "item": await review.find(public_id), "error": refusal.detail(_)})
+        except Invalid as refusal:  # the reason is the one answer: its words are wrong
+            return await _review_page(public_id, {"reject-reason": refusal.text(_)},
+                                      {"reason": data.reason}, 400)
         return Redirect("/staff/accessions", status_code=303)
 
     @post("/{public_id:str}/ask", opt=REVIEW)
@@ -96,16 +110,21 @@ class AccessionReviewPages(Controller):
             await review.ask(public_id, data.question, actor=_actor(request),
                              settings=state.settings)
         except Invalid as refusal:
-            return Template("staff/accessions/detail.html", status_code=400, context={
-                "item": await review.find(public_id), "error": refusal.detail(_)})
+            return await _review_page(public_id, _placed(refusal, {"question": "ask-question"}),
+                                      {"question": data.question}, 400)
         return Redirect(f"/staff/accessions/{public_id}", status_code=303)
 
 
-async def _signatory_page(request: Request, public_id: str, error: str | None = None,
+async def _signatory_page(request: Request, public_id: str,
+                          found: dict[str, str] | None = None,
+                          values: dict[str, str] | None = None,
                           status_code: int = 200) -> Template:
+    """A signatory, with what is wrong with a decision sent (by the id of its control:
+    each decision is a form of its own) and the reference written in it."""
     view = await lifecycle.staff_find(public_id)
     return Template("staff/signatories/detail.html", status_code=status_code, context={
-        "view": view, "error": error, "staff": current_staff(request)})
+        "view": view, "errors": found or {}, "values": values or {},
+        "staff": current_staff(request)})
 
 
 class SignatoryPages(Controller):
@@ -122,13 +141,16 @@ class SignatoryPages(Controller):
     async def detail(self, public_id: ID, request: Request) -> Template:
         return await _signatory_page(request, public_id)
 
-    async def _act(self, request: Request, public_id: str,
-                   work: Callable[[], Awaitable[Any]]) -> Template | Redirect:
+    async def _act(self, request: Request, public_id: str, work: Callable[[], Awaitable[Any]],
+                   action: str = "", decision: str = "") -> Template | Redirect:
+        """Do the work; a rule that says no shows the page again with why not, against
+        the decision reference of the form sent (`action`) or for the whole form."""
         try:
             await work()
         except (Invalid, Conflict) as refusal:  # the page again, with why not
-            return await _signatory_page(request, public_id, refusal.detail(_),
-                                         errors.status_of(refusal))
+            return await _signatory_page(
+                request, public_id, _placed(refusal, {"decision": f"{action}-decision"}),
+                {action: decision} if action else {}, errors.status_of(refusal))
         return Redirect(f"/staff/signatories/{public_id}", status_code=303)
 
     @post("/{public_id:str}/persecuted", opt=MARK)
@@ -142,10 +164,12 @@ class SignatoryPages(Controller):
     async def reinstate(self, public_id: ID, request: Request, state: State,
                         data: Annotated[DecisionForm, URL_FORM]) -> Template | Redirect:
         return await self._act(request, public_id, lambda: lifecycle.reinstate(
-            public_id, decision=data.decision, actor=_actor(request), settings=state.settings))
+            public_id, decision=data.decision, actor=_actor(request), settings=state.settings),
+            "reinstate", data.decision)
 
     @post("/{public_id:str}/complete-withdrawal", opt=DECIDE)
     async def complete_withdrawal(self, public_id: ID, request: Request, state: State,
                                   data: Annotated[DecisionForm, URL_FORM]) -> Template | Redirect:
         return await self._act(request, public_id, lambda: lifecycle.complete_withdrawal(
-            public_id, decision=data.decision, actor=_actor(request), settings=state.settings))
+            public_id, decision=data.decision, actor=_actor(request), settings=state.settings),
+            "complete-withdrawal", data.decision)
