@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -34,7 +35,7 @@ from registry.accessions.schemas import (
 from registry.principles import services as principles
 from registry.refusals import Invalid, Refusal
 from registry.translation import NP_
-from registry.validation import problems
+from registry.validation import problem, problems
 from registry.web import errors, i18n
 from registry.web.background import after_answering
 from registry.web.i18n import N_
@@ -97,6 +98,43 @@ def _link_page(name: str, token: str, *, done: bool = False, **values: Any) -> T
         "values": {key: formats.shown(value) for key, value in values.items()}})
 
 
+# The public key pasted into the form is JSON text: read here, so that the rules get
+# the object. More than the box holds is no public key, and is not read.
+KEY_MAX_LENGTH = 4000
+NOT_A_KEY = N_("Paste the public key as a JWK: a JSON object that begins with { and ends "
+               "with }.")
+PRIVATE_KEY = N_("Paste the public key only: this key has its private part, which must never "
+                 "leave you.")
+# The page has a control for each of these; what the rules say of anything else (the
+# statement's date, the version: hidden) is said for the whole form.
+ON_THE_PAGE = tuple(field for field in AccessionForm.model_fields
+                    if field not in ("date", "version"))
+
+
+def _pasted_key(text: object) -> dict[str, Any] | str:
+    """The pasted public key as an object, or what is wrong with the paste (in words)."""
+    if not isinstance(text, str):  # the answer given twice
+        return _(NOT_A_KEY)
+    if len(text) > KEY_MAX_LENGTH:
+        return problem({"loc": ("applicant_jwk",), "type": "string_too_long",
+                        "ctx": {"max_length": KEY_MAX_LENGTH}})[1]
+    try:
+        key = json.loads(text)
+    except (ValueError, RecursionError):  # not JSON, or nested too deep to read
+        return _(NOT_A_KEY)
+    return key if isinstance(key, dict) else _(NOT_A_KEY)
+
+
+def _on_the_page(found: dict[str, str]) -> dict[str, str]:
+    """The problems in the order of the page's controls, each at its control, and what
+    belongs to none of them said for the whole form, first."""
+    placed: dict[str, str] = {}
+    for field, words in found.items():
+        placed.setdefault(field if field in ON_THE_PAGE else "form", words)
+    order = {field: place for place, field in enumerate(("form", *ON_THE_PAGE))}
+    return dict(sorted(placed.items(), key=lambda item: order[item[0]]))
+
+
 def _form_data(raw: dict[str, Any]) -> dict[str, Any]:
     data = {key: value for key, value in raw.items() if key != "_csrf_token"}
     data["consent"] = data.get("consent") == "on"
@@ -128,18 +166,31 @@ class AccedePages(Controller):
     @post("/")
     async def submit(self, state: State, data: Annotated[
             dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Template:
-        values = _form_data(data)
+        values = _form_data(data)  # as given: the page shows them again
+        answers, found = dict(values), {}
+        if "applicant_jwk" in values:
+            key = _pasted_key(values["applicant_jwk"])
+            if isinstance(key, dict) and ("d" in key or "k" in key):  # a private key
+                values["applicant_jwk"], key = "", _(PRIVATE_KEY)  # never written back
+            # A key that cannot be read stands in as an empty one, so that the rest of the
+            # form is checked too, and every problem said at once.
+            answers["applicant_jwk"] = key if isinstance(key, dict) else {}
+            if isinstance(key, str):
+                found["applicant_jwk"] = key
         try:
-            form = AccessionForm.model_validate(values)
+            form = AccessionForm.model_validate(answers)
+        except ValidationError as error:
+            found = {**problems(error), **found}
+        if found:
+            return Template("accede/form.html", status_code=400,
+                            context=await _form_context(values, _on_the_page(found)))
+        try:
             submitted = await services.submit(form, language=i18n.current(),
                                               settings=state.settings)
-        except ValidationError as error:
-            return Template("accede/form.html", status_code=400,
-                            context=await _form_context(values, problems(error)))
         except Refusal as refusal:
             return Template("accede/form.html", status_code=errors.status_of(refusal),
-                            context=await _form_context(
-                                values, {refusal.field or "form": refusal.text(_)}))
+                            context=await _form_context(values, _on_the_page(
+                                {refusal.field or "form": refusal.text(_)})))
         return Template("accede/submitted.html", context={
             "submitted": submitted, "hours": state.settings.confirmation_link_hours})
 
