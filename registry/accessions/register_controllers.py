@@ -16,6 +16,7 @@ from registry.accessions import register
 from registry.accessions.schemas import Kind
 from registry.badges import services as badges
 from registry.cases import publication
+from registry.web.i18n import current
 from registry.web.i18n import gettext as _
 
 Text = Annotated[str, QueryParameter(name="q", max_length=200)]
@@ -102,10 +103,12 @@ class RegisterPages(Controller):
         if entry is None:
             raise _not_found()
         badge_id = await badges.badge_of_signatory(entry.id)
+        # The badge in the page's language, and the HTML to embed it in that language too.
         return Template("register/signatory.html", context={
             "entry": entry, "decisions": await publication.for_respondent(entry.id),
             "badge_id": badge_id,
-            "embed": badges.embed_html(state.settings, badge_id, entry.name)
+            "badge_image": badges.image_path(badge_id, "svg", current()) if badge_id else None,
+            "embed": badges.embed_html(state.settings, badge_id, entry.name, current())
             if badge_id else None})
 
 

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from registry import formats, keys
 from registry.badges import credentials, services, verification
-from registry.web.i18n import N_
+from registry.web.i18n import N_, current
 from registry.web.i18n import gettext as _
 
 SHARED = {"access-control-allow-origin": "*", "cross-origin-resource-policy": "cross-origin"}
@@ -39,28 +39,36 @@ def _matches(request: Request, etag: str) -> bool:
 
 
 def _cached(request: Request, body: bytes | str, *, etag: str, media_type: str,
-            max_age: int) -> ASGIResponse:
+            max_age: int, headers: dict[str, str] | None = None) -> ASGIResponse:
     """A cacheable response, or 304 when the client has it. Built as the ASGI response
     directly: these are the hottest routes, embedded on other sites."""
-    headers = {**SHARED, "etag": etag, "cache-control": f"public, max-age={max_age}"}
+    headers = {**SHARED, **(headers or {}), "etag": etag,
+               "cache-control": f"public, max-age={max_age}"}
     if _matches(request, etag):
         return ASGIResponse(status_code=304, headers=headers)
     return ASGIResponse(body=body, media_type=media_type, headers=headers)
 
 
 @get("/badges/{name:str}", tags=["badges"], cache_control=None)
-async def badge_image(name: Annotated[str, Parameter(max_length=60)],
-                      request: Request) -> ASGIResponse:
-    """The badge image, `{badge_id}.svg` or `{badge_id}.png`: cacheable (ETag, 60 s)."""
+async def badge_image(name: Annotated[str, Parameter(max_length=60)], request: Request,
+                      lang: Annotated[str | None, QueryParameter(
+                          name="lang", required=False,
+                          description="The image's language: `en` (the default), `be` or "
+                          "`ru`. Any other value is English.")] = None) -> ASGIResponse:
+    """The badge image, `{badge_id}.svg` or `{badge_id}.png`, in the language `?lang=`
+    names (English by default): cacheable (ETag, 60 s). The language comes from the
+    address only, never from the reader's browser or cookie: a shared cache may give the
+    same image to anyone who asks for that address."""
     badge_id, _dot, kind = name.rpartition(".")
     if kind not in ("svg", "png") or not badge_id:
         raise _not_found()
-    found = await services.badge_images(badge_id, request.app.state.settings)
+    found = await services.badge_images(badge_id, request.app.state.settings, lang or "")
     if found is None:
         raise _not_found()
     return _cached(request, found.svg if kind == "svg" else found.png,
                    etag=f'"{found.etag}-{kind}"', max_age=IMAGE_MAX_AGE,
-                   media_type="image/svg+xml" if kind == "svg" else "image/png")
+                   media_type="image/svg+xml" if kind == "svg" else "image/png",
+                   headers={"content-language": found.language})
 
 
 @get("/status/{purpose:str}", tags=["badges"])
@@ -136,7 +144,9 @@ class BadgeOut(BaseModel):
     valid_until: datetime
     signatory_url: str | None
     verify_url: str
-    images: dict[str, str]
+    images: dict[str, str] = Field(description="The images, in English.")
+    images_by_language: dict[str, dict[str, str]] = Field(
+        description="The images in each language (`?lang=en`, `be`, `ru`).")
     status_list_entries: dict[str, int]
 
 
@@ -192,7 +202,9 @@ class VerifyApi(Controller):
             issued_at=record.issued_at, valid_until=record.valid_until,
             signatory_url=f"{base}/register/{record.signatory_id}" if record.listed else None,
             verify_url=services.verify_url(state.settings, record.badge_id),
-            images={kind: f"{base}/badges/{record.badge_id}.{kind}" for kind in ("svg", "png")},
+            images={kind: base + services.image_path(record.badge_id, kind)
+                    for kind in ("svg", "png")},
+            images_by_language=services.image_urls(state.settings, record.badge_id),
             status_list_entries={"revocation": record.revocation_index,
                                  "suspension": record.suspension_index})
 
@@ -210,10 +222,10 @@ class VerifyPages(Controller):
             badge = badge.strip()
             if not re.fullmatch(BADGE_ID, badge):
                 return Template("verify/index.html", status_code=400, context={
-                    "verified": None, **_words(),
-                    "error": _("A badge id has only letters, digits, - and _.")})
+                    "verified": None, **_words(), "badge": badge,
+                    "errors": {"badge": _("A badge id has only letters, digits, - and _.")}})
             return Redirect(f"/verify/{badge}", status_code=303)
-        return Template("verify/index.html", context={"verified": None, "error": None,
+        return Template("verify/index.html", context={"verified": None, "errors": {},
                                                       **_words()})
 
     @post("/")
@@ -222,12 +234,12 @@ class VerifyPages(Controller):
         token = str(data.get("credential", "")).strip()
         if not token:
             return Template("verify/index.html", status_code=400, context={
-                "verified": None, "error": _("Paste a credential, or type a badge id."),
-                **_words()})
+                "verified": None, **_words(),
+                "errors": {"credential": _("Paste a credential, or type a badge id.")}})
         verified = await services.verify_online(token[:verification.MAX_LENGTH + 1],
                                                 state.settings)
         return Template("verify/index.html", context={
-            "verified": verified, "checks": _checks(verified.result, page=True), "error": None,
+            "verified": verified, "checks": _checks(verified.result, page=True), "errors": {},
             **_words()})
 
     @get("/{badge_id:str}")
@@ -240,5 +252,5 @@ class VerifyPages(Controller):
         return Template("verify/badge.html", context={
             "record": record, "verified": verified,
             "checks": _checks(verified.result, page=True),
-            "image": f"/badges/{record.badge_id}.svg", "base": base,
+            "image": services.image_path(record.badge_id, "svg", current()), "base": base,
             **_words()})

@@ -1,6 +1,9 @@
 """Badges follow their signatory: `refresh` (inside the transaction of every status
 change) issues the credential when what it states changes, flips the status bits and
-publishes the status lists again, and renders the images once.
+publishes the status lists again, and renders the images once, in every language.
+An image whose language's words changed since it was drawn (a catalogue translated
+later, a new layout; and every image of a badge made before images had languages) is
+drawn again by the first request for it, once, and kept.
 
 Serving images and status lists reads a per-process cache keyed on the `badges` change
 counter (registry/changes/counters.py), which every change moves as it commits: a
@@ -28,7 +31,7 @@ from registry.accessions.holders import LAPSE, SUPERSESSION, SUSPENSION_END, sub
 from registry.accessions.services import YEAR
 from registry.accessions.tables import Signatory
 from registry.badges import bitstring, credentials, images, verification
-from registry.badges.tables import Badge, CredentialIssue, StatusList
+from registry.badges.tables import Badge, BadgeImage, CredentialIssue, StatusList
 from registry.changes import counters
 from registry.deadlines import services as deadlines
 from registry.facts import services as public
@@ -36,7 +39,7 @@ from registry.facts.kinds import AccessionFact, BadgeIssued, BadgeRevoked, Party
 from registry.keys import tokens
 from registry.principles.tables import PrinciplesVersion
 from registry.settings import Settings
-from registry.translation import N_
+from registry.translation import DEFAULT, N_
 
 STATUS_LIST_VALIDITY = timedelta(days=7)
 STATUS_LIST_RESIGN = timedelta(days=1)
@@ -81,6 +84,35 @@ _cache = _Cache()
 
 def verify_url(settings: Settings, badge_id: str) -> str:
     return f"{credentials.issuer_id(settings.base_url)}/verify/{badge_id}"
+
+
+def _shown(settings: Settings, badge_id: str, sig: dict) -> images.Shown:
+    """What a badge's images show, from its signatory's row (`register_name`,
+    `version_id`, `status`)."""
+    return images.Shown(name=sig["register_name"], version=sig["version_id"],
+                        status=sig["status"], verify_url=verify_url(settings, badge_id))
+
+
+def _images_lock(badge_id: str) -> str:
+    return f"badges:images:{badge_id}"
+
+
+async def _draw(badge: int, shown: images.Shown, languages: tuple[str, ...],
+                now: datetime) -> None:
+    """Draw and keep a badge's images in these languages (inside a write transaction
+    holding `_images_lock`)."""
+    for language in languages:
+        svg, png = images.svg(shown, language), images.png(shown, language)
+        values: dict[Any, Any] = {
+            BadgeImage.shown: shown.digest(), BadgeImage.wording: images.wording(language),
+            BadgeImage.svg: svg, BadgeImage.png: png, BadgeImage.rendered_at: now,
+            BadgeImage.etag: hashlib.sha256(svg.encode() + png).hexdigest()[:32]}
+        where = (BadgeImage.badge == badge) & (BadgeImage.language == language)
+        if await BadgeImage.exists().where(where):
+            await BadgeImage.update(values).where(where)
+        else:
+            await BadgeImage.insert(BadgeImage(badge=badge, language=language,
+                                               **{c._meta.name: v for c, v in values.items()}))
 
 
 async def _free_index(column: Any) -> int:
@@ -170,11 +202,13 @@ async def refresh(signatory_id: int, *, settings: Settings,
         token, kid = credentials.sign(keys.keyring().signing, payload)
         changes.update(credential=token, claims_digest=digest, issued_at=now,
                        valid_until=valid_until)
-    shown = images.Shown(name=sig["register_name"], version=sig["version_id"], status=status,
-                         verify_url=verify_url(settings, badge["badge_id"]))
-    if badge["shown"] != shown.digest():
-        changes.update(shown=shown.digest(), svg=images.svg(shown), png=images.png(shown),
-                       etag=shown.digest()[:32], rendered_at=now)
+    shown = _shown(settings, badge["badge_id"], sig)
+    redraw = badge["shown"] != shown.digest()
+    if redraw:
+        # Before the badge's row is written: a request drawing a stale image holds this
+        # lock, then writes that row too.
+        await db.serialise(_images_lock(badge["badge_id"]))
+        changes.update(shown=shown.digest())
     flags = {"revocation": status in REVOKING, "suspension": status in SUSPENDING}
     flipped = [purpose for purpose, column in (("revocation", "revoked"),
                                                ("suspension", "suspended"))
@@ -193,6 +227,8 @@ async def refresh(signatory_id: int, *, settings: Settings,
     else:
         await Badge.update({getattr(Badge, k): v for k, v in changes.items()}).where(
             _BADGE == badge["id"])
+    if redraw:
+        await _draw(badge["id"], shown, images.LANGUAGES, now)
     party = Party(row_id=signatory_id, public_id=sig["public_id"],
                   listed=sig["register_name"] is not None, name=sig["register_name"])
     if "credential" in changes:
@@ -281,20 +317,69 @@ class Images:
     svg: bytes
     png: bytes
     etag: str
+    language: str
 
 
-async def badge_images(badge_id: str, settings: Settings) -> Images | None:
+_IMAGE = (BadgeImage.svg, BadgeImage.png, BadgeImage.etag, BadgeImage.shown,
+          BadgeImage.wording)
+
+
+def _fresh(row: dict | None, language: str, shown: str) -> bool:
+    return (row is not None and row["shown"] == shown
+            and row["wording"] == images.wording(language))
+
+
+async def badge_images(badge_id: str, settings: Settings,
+                       language: str = DEFAULT) -> Images | None:
+    """A badge's images in a language (`images.language_of`: English unless `be` or
+    `ru`): from memory while no change has been committed since, else one query; drawn
+    only if the stored ones are not what this process would draw."""
+    language, badge_id = images.language_of(language), badge_id[:32]
+    key = f"img:{language}:{badge_id}"
     current = await counters.current(CHANGES)
-    cached = _cache.get(f"img:{badge_id}", current)
+    cached = _cache.get(key, current)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    row = await Badge.select(Badge.svg, Badge.png, Badge.etag).where(
-        Badge.badge_id == badge_id[:32]).first()
-    if row is None:
-        return None
-    found = Images(svg=row["svg"].encode("utf-8"), png=bytes(row["png"]), etag=row["etag"])
-    _cache.put(f"img:{badge_id}", current, found)
+    row = await BadgeImage.select(*_IMAGE, BadgeImage.badge.shown.as_alias("current")).where(
+        (BadgeImage.badge.badge_id == badge_id) & (BadgeImage.language == language)).first()
+    if row is None and not await Badge.exists().where(Badge.badge_id == badge_id):
+        return None  # no badge: never a write for an address made up
+    if row is None or not _fresh(row, language, row["current"]):
+        row = await _draw_stale(badge_id, language, settings)
+        if row is None:
+            return None
+    found = Images(svg=row["svg"].encode("utf-8"), png=bytes(row["png"]), etag=row["etag"],
+                   language=language)
+    _cache.put(key, current, found)
     return found
+
+
+async def _draw_stale(badge_id: str, language: str, settings: Settings) -> dict | None:
+    """Draw a badge's images in a language whose stored ones are missing or stale, and
+    keep them (None: no such badge). If what they show changed without them (the
+    registry's address, say), every language is drawn and every process told."""
+    async with db.write_transaction():
+        await db.serialise(_images_lock(badge_id))
+        badge = await Badge.select(
+            _BADGE.as_alias("id"), Badge.shown,
+            Badge.signatory.register_name.as_alias("register_name"),
+            Badge.signatory.version_id.as_alias("version_id"),
+            Badge.signatory.status.as_alias("status")).where(
+            Badge.badge_id == badge_id).first()
+        if badge is None:
+            return None
+        shown = _shown(settings, badge_id, badge)
+        where = (BadgeImage.badge == badge["id"]) & (BadgeImage.language == language)
+        row = await BadgeImage.select(*_IMAGE).where(where).first()
+        if _fresh(row, language, shown.digest()) and badge["shown"] == shown.digest():
+            return row  # drawn meanwhile, by another request
+        if badge["shown"] != shown.digest():
+            await Badge.update({Badge.shown: shown.digest()}).where(_BADGE == badge["id"])
+            await _draw(badge["id"], shown, images.LANGUAGES, _now())
+            await counters.bump(CHANGES)
+        else:
+            await _draw(badge["id"], shown, (language,), _now())
+        return await BadgeImage.select(*_IMAGE).where(where).first()
 
 
 @dataclass(frozen=True)
@@ -362,14 +447,36 @@ async def find(badge_id: str, settings: Settings | None = None) -> BadgeRecord |
     return record
 
 
-def embed_html(settings: Settings, badge_id: str, name: str) -> str:
-    """The HTML a signatory pastes into its website: the image, linked to verification.
-    Nothing else is loaded from the registry, and nothing runs."""
+def image_path(badge_id: str, kind: str = "svg", language: str = DEFAULT, *,
+               explicit: bool = False) -> str:
+    """The address of a badge image on this site: in English without `?lang=` (unless
+    `explicit`), in another language with it."""
+    language = images.language_of(language)
+    asked = f"?lang={language}" if explicit or language != DEFAULT else ""
+    return f"/badges/{badge_id}.{kind}{asked}"
+
+
+def image_urls(settings: Settings, badge_id: str) -> dict[str, dict[str, str]]:
+    """Each language's image addresses, `?lang=` in each."""
     base = credentials.issuer_id(settings.base_url)
-    alt = escape(f"{name}: accedes to the Principles of Human Rights Work in Belarus. "
-                 "Verify this badge.")
-    return (f'<a href="{base}/verify/{badge_id}"><img src="{base}/badges/{badge_id}.svg" '
-            f'alt="{alt}" width="400" height="132"></a>')
+    return {language: {kind: base + image_path(badge_id, kind, language, explicit=True)
+                       for kind in ("svg", "png")} for language in images.LANGUAGES}
+
+
+EMBED_ALT = N_("%(name)s: accedes to the Principles of Human Rights Work in Belarus. "
+               "Verify this badge.")
+
+
+def embed_html(settings: Settings, badge_id: str, name: str, language: str = DEFAULT) -> str:
+    """The HTML a signatory pastes into its website: the image, linked to verification,
+    in a language (the image's `?lang=`, always written, so that it can be changed; and
+    its alternative text). Nothing else is loaded from the registry, and nothing runs."""
+    language = images.language_of(language)
+    base = credentials.issuer_id(settings.base_url)
+    alt = images.say(language, EMBED_ALT, name=name)
+    src = base + image_path(badge_id, "svg", language, explicit=True)
+    return (f'<a href="{base}/verify/{badge_id}"><img src="{escape(src)}" '
+            f'alt="{escape(alt)}" width="400" height="132"></a>')
 
 
 async def badge_of_signatory(signatory_public_id: str) -> str | None:

@@ -1,7 +1,9 @@
-"""Badges, every credential signed for them, and the published status lists.
+"""Badges, their images, every credential signed for them, and the published status
+lists.
 
-A badge row holds its images, rendered when what they show changes: serving a badge
-never renders and, with the in-process cache, never queries the database.
+A badge's images are rows of their own, one per language, rendered when what they show
+changes: serving a badge never renders and, with the in-process cache, never queries
+the database.
 """
 
 from piccolo.columns import Boolean, Bytea, ForeignKey, Integer, Text, Timestamptz, Varchar
@@ -23,7 +25,19 @@ class Badge(Table, tablename="badge"):
     claims_digest = Varchar(length=64)  # what it states, to know when to issue anew
     issued_at = Timestamptz()
     valid_until = Timestamptz()
-    shown = Varchar(length=64)  # digest of what the images show
+    shown = Varchar(length=64)  # digest of what the images are drawn from
+
+
+class BadgeImage(Table, tablename="badge_image"):
+    """A badge's two images in one language (`?lang=`), one row per badge and language
+    (a unique index in a migration). Drawn in every language when what they show
+    changes; drawn again, on the next request for it, when its language's words or the
+    layout (`wording`) are not those this process would draw."""
+
+    badge = ForeignKey(Badge, on_delete=OnDelete.restrict, null=False)
+    language = Varchar(length=8)  # en, be, ru
+    shown = Varchar(length=64)  # the badge's `shown` it was drawn from
+    wording = Varchar(length=64)  # images.wording(language) it was drawn with
     svg = Text()
     png = Bytea()
     etag = Varchar(length=40)

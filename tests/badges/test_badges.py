@@ -26,7 +26,7 @@ from registry.accessions import lifecycle
 from registry.audit.services import SYSTEM
 from registry.badges import credentials
 from registry.badges import services as badge_services
-from registry.badges.tables import Badge, CredentialIssue
+from registry.badges.tables import Badge, BadgeImage, CredentialIssue
 from tests.accessions.test_lifecycle import accepted, last_link, press
 from tests.accessions.test_submission import FORM
 from tests.factories import run_deadlines, signatory_row
@@ -252,17 +252,24 @@ async def test_etag_and_304_and_rendered_once_per_change(client, synced):
     assert "max-age=60" in first.headers["cache-control"]
     again = await client.get(path, headers={"if-none-match": etag})
     assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
-    rendered = (await Badge.select(Badge.rendered_at).first())["rendered_at"]
+    rendered = {r["language"]: r["rendered_at"] for r in await BadgeImage.select(
+        BadgeImage.language, BadgeImage.rendered_at)}
+    assert set(rendered) == {"en", "be", "ru"}  # every language, before any request
     for _ in range(3):
-        await client.get(path)
-        await client.get(path.replace(".svg", ".png"))
-    assert (await Badge.select(Badge.rendered_at).first())["rendered_at"] == rendered
-    # A status change renders again, once; the old ETag no longer matches.
+        for language in ("", "?lang=en", "?lang=be", "?lang=ru"):
+            await client.get(path + language)
+            await client.get(path.replace(".svg", ".png") + language)
+    assert {r["language"]: r["rendered_at"] for r in await BadgeImage.select(
+        BadgeImage.language, BadgeImage.rendered_at)} == rendered
+    # A status change renders again, once, in every language; the old ETag no longer
+    # matches.
     await lifecycle.suspend(signatory, until=datetime.now(UTC) + timedelta(days=30),
                             decision="P-1", actor=SYSTEM, settings=synced)
     changed = await client.get(path, headers={"if-none-match": etag})
     assert changed.status_code == 200 and changed.headers["etag"] != etag
-    assert (await Badge.select(Badge.rendered_at).first())["rendered_at"] > rendered
+    after = await BadgeImage.select(BadgeImage.language, BadgeImage.rendered_at)
+    assert len(after) == 3
+    assert all(r["rendered_at"] > rendered[r["language"]] for r in after)
 
 
 async def test_an_unlisted_badge_names_nobody(client, synced):
