@@ -135,6 +135,19 @@ def _on_the_page(found: dict[str, str]) -> dict[str, str]:
     return dict(sorted(placed.items(), key=lambda item: order[item[0]]))
 
 
+def _on_its_field(found: dict[str, str], field: str) -> dict[str, str]:
+    """A one-question form's problem at its control; anything else for the whole form."""
+    placed: dict[str, str] = {}
+    for name, words in found.items():
+        placed.setdefault(name if name == field else "form", words)
+    return placed
+
+
+def _kept(given: object) -> str:
+    """An answer written back into its box: as typed (an answer given twice is not)."""
+    return given if isinstance(given, str) else ""
+
+
 def _form_data(raw: dict[str, Any]) -> dict[str, Any]:
     data = {key: value for key, value in raw.items() if key != "_csrf_token"}
     data["consent"] = data.get("consent") == "on"
@@ -196,19 +209,21 @@ class AccedePages(Controller):
 
     @get("/resend")
     async def resend_form(self) -> Template:
-        return Template("accede/resend.html", context={"done": False, "error": None})
+        return Template("accede/resend.html", context={"done": False, "errors": {},
+                                                       "contact_email": ""})
 
     @post("/resend")
     async def resend(self, state: State, data: Annotated[
             dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Template:
+        given = data.get("contact_email", "")
         try:
-            request = ResendRequest.model_validate({"contact_email": data.get("contact_email",
-                                                                              "")})
+            request = ResendRequest.model_validate({"contact_email": given})
         except ValidationError as error:
             return Template("accede/resend.html", status_code=400, context={
-                "done": False, "error": problems(error).get("contact_email")})
+                "done": False, "errors": _on_its_field(problems(error), "contact_email"),
+                "contact_email": _kept(given)})
         return Template("accede/resend.html", context={
-            "done": True, "error": None, "answer": _(services.RESEND_ANSWER)},
+            "done": True, "errors": {}, "answer": _(services.RESEND_ANSWER)},
             background=after_answering(services.resend_confirmation, request.contact_email,
                                         settings=state.settings))
 
@@ -228,7 +243,7 @@ class AccedePages(Controller):
         public_name, question = await review.question(token)
         return Template("accede/answer.html", context={
             "token": token, "public_name": public_name, "question": question, "done": False,
-            "error": None, "answer": ""})
+            "errors": {}, "answer": ""})
 
     @post("/answer/{token:str}")
     async def answer(self, token: TOKEN, data: Annotated[dict[str, Any], FORM]) -> Template:
@@ -239,8 +254,9 @@ class AccedePages(Controller):
             public_name, question = await review.question(token)  # if the link is good
             return Template("accede/answer.html", status_code=400, context={
                 "token": token, "public_name": public_name, "question": question,
-                "done": False, "error": refusal.text(_), "answer": text})
-        return Template("accede/answer.html", context={"done": True})
+                "done": False, "errors": _on_its_field(
+                    {refusal.field or "form": refusal.text(_)}, "answer"), "answer": text})
+        return Template("accede/answer.html", context={"done": True, "errors": {}})
 
     @get("/reaffirm/{token:str}")
     async def reaffirm_page(self, token: TOKEN) -> Template:
@@ -255,20 +271,22 @@ class AccedePages(Controller):
     @get("/withdraw")
     async def withdraw_request_form(self, state: State) -> Template:
         return Template("accede/withdraw_request.html", context={
-            "done": False, "error": None, "days": state.settings.withdrawal_cooling_off_days})
+            "done": False, "errors": {}, "contact_email": "",
+            "days": state.settings.withdrawal_cooling_off_days})
 
     @post("/withdraw")
     async def withdraw_request(self, state: State,
                                data: Annotated[dict[str, Any], FORM]) -> Template:
+        given = data.get("contact_email", "")
         try:
-            request = ResendRequest.model_validate(
-                {"contact_email": data.get("contact_email", "")})
+            request = ResendRequest.model_validate({"contact_email": given})
         except ValidationError as error:
             return Template("accede/withdraw_request.html", status_code=400, context={
-                "done": False, "error": problems(error).get("contact_email"),
+                "done": False, "errors": _on_its_field(problems(error), "contact_email"),
+                "contact_email": _kept(given),
                 "days": state.settings.withdrawal_cooling_off_days})
         return Template("accede/withdraw_request.html", context={
-            "done": True, "answer": _(lifecycle.ASK_WITHDRAWAL_ANSWER)},
+            "done": True, "errors": {}, "answer": _(lifecycle.ASK_WITHDRAWAL_ANSWER)},
             background=after_answering(lifecycle.ask_withdrawal, request.contact_email,
                                         settings=state.settings))
 
