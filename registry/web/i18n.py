@@ -70,6 +70,11 @@ def choose(cookie_header: str | None, accept_language: str | None) -> str:
     return DEFAULT
 
 
+# Paths whose answers do not depend on the reader's language (registry/badges/controllers.py,
+# the static files).
+SAME_IN_EVERY_LANGUAGE = ("/badges/", "/status/", "/.well-known/", "/static/")
+
+
 def language_middleware(app: ASGIApp) -> ASGIApp:
     """Pick the request's language before anything renders; tell caches it varies."""
 
@@ -83,9 +88,15 @@ def language_middleware(app: ASGIApp) -> ASGIApp:
             headers.get(b"accept-language", b"").decode("latin-1") or None,
         )
 
+        same_in_every_language = scope["path"].startswith(SAME_IN_EVERY_LANGUAGE)
+
         async def send_with_vary(message: Message) -> None:
-            # Pages differ by language: shared caches must key on what chose it.
-            if message["type"] == "http.response.start":
+            # Pages differ by language: shared caches must key on what chose it. What is
+            # the same whoever asks (an image whose language is in its address, a status
+            # list, keys, styles) says so, or every reader's language would split the
+            # caches of the sites that embed it; its errors still speak the reader's.
+            if message["type"] == "http.response.start" and not (
+                    same_in_every_language and message["status"] < 400):
                 headers = MutableScopeHeaders.from_message(message)
                 if "accept-language" not in (headers.get("vary") or "").lower():
                     headers.extend_header_value("vary", "Accept-Language, Cookie")

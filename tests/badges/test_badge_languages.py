@@ -184,15 +184,19 @@ async def test_the_language_never_comes_from_the_browser_or_a_cookie(client, syn
         assert response.headers["access-control-allow-origin"] == "*"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "registry/web/i18n.py's language middleware adds `Vary: Accept-Language, Cookie` to "
-    "every response, the badge images too, though they depend on their address only; "
-    "outside the badges' files. Remove this mark once the middleware leaves /badges/ be."))
 async def test_an_image_says_it_varies_by_nothing_but_its_address(client, synced):
     badge = await badge_of(client, await accepted(client, synced))
     response = await client.get(f"/badges/{badge['badge_id']}.svg?lang=be")
     vary = response.headers.get("vary", "").lower()
     assert "accept-language" not in vary and "cookie" not in vary
+    for path in ("/status/suspension", "/.well-known/jwks.json", "/static/registry.css"):
+        vary = (await client.get(path)).headers.get("vary", "").lower()
+        assert "accept-language" not in vary and "cookie" not in vary, path
+    # An unknown badge's refusal is in the reader's language, and says it varies by it.
+    missing = await client.get("/badges/nothing-here.svg", headers={"accept-language": "be"})
+    assert missing.status_code == 404 and "accept-language" in missing.headers["vary"].lower()
+    # Pages still vary by language.
+    assert "accept-language" in (await client.get("/register")).headers["vary"].lower()
 
 
 # --- Words -----------------------------------------------------------------------------
