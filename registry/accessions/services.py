@@ -101,7 +101,7 @@ def _statement_date(form: AccessionForm, now: datetime) -> date:
     if form.date is None:
         return today
     if abs((form.date - today).days) > 1:
-        raise Invalid(N_("the statement must be dated today (UTC)."), field="date")
+        raise Invalid(N_("The statement must be dated today (UTC)."), field="date")
     return form.date
 
 
@@ -131,12 +131,9 @@ async def submit(form: AccessionForm, *, language: str, settings: Settings) -> S
                                  version_hash=version.content_hash,
                                  on=_statement_date(form, now))
     if form.applicant_jwk is not None and form.applicant_signature is not None:
-        try:
-            statements.verify_applicant_signature(statement, form.applicant_jwk,
-                                                  form.applicant_signature)
-        except statements.SignatureProblem as problem:
-            # The signature's technical reasons are in English only (statement.py).
-            raise Invalid(f"{problem}.", field="applicant_signature") from problem
+        # Refused as Invalid, at the key or the signature (statement.py).
+        statements.verify_applicant_signature(statement, form.applicant_jwk,
+                                              form.applicant_signature)
     digest = statements.digest(statement)
     lookup = email_lookup(form.contact_email)
     public_id = tokens.public_id(12)

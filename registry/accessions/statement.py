@@ -17,15 +17,23 @@ from jose.exceptions import JOSEError
 
 from registry.accessions.schemas import AccessionForm, Kind
 from registry.canonical import canonical_json
+from registry.refusals import Invalid
+from registry.translation import N_
 
 FORMAT = "principles-registry/accession-statement/1"
 # Algorithms an applicant may sign with: asymmetric only (no "none", no HMAC).
 APPLICANT_ALGORITHMS = ("ES256", "ES384", "ES512", "RS256", "RS384", "RS512")
 MIN_RSA_BITS = 2048
+KEY = "applicant_jwk"  # the answer that holds the applicant's public key
 
 
-class SignatureProblem(ValueError):
-    """The applicant's key or signature is not acceptable; the message says why."""
+class SignatureProblem(Invalid):
+    """The applicant's key or signature is not acceptable: words for people (N_), at the
+    answer at fault (the key or the signature)."""
+
+    def __init__(self, message: str, *, field: str = "applicant_signature",
+                 **values: object) -> None:
+        super().__init__(message, field=field, **values)
 
 
 def statement_text(form: AccessionForm, version: str, version_hash: str) -> str:
@@ -75,34 +83,40 @@ def verify_applicant_signature(statement: dict[str, Any], public_jwk: dict[str, 
                                detached: str) -> None:
     """Check a detached JWS (RFC 7515 appendix F) over the canonical statement."""
     if "d" in public_jwk or "k" in public_jwk:
-        raise SignatureProblem("give your public key only: the JWK contains private material")
+        raise SignatureProblem(N_("Paste the public key only: this key has its private part, "
+                                  "which must never leave you."), field=KEY)
     if public_jwk.get("kty") not in ("EC", "RSA"):
-        raise SignatureProblem("the key must be an EC or RSA public key (JWK kty EC or RSA)")
+        raise SignatureProblem(N_("The key must be an EC or RSA public key (a JWK whose kty "
+                                  "is EC or RSA)."), field=KEY)
     parts = detached.strip().split(".")
     if len(parts) != 3:
-        raise SignatureProblem("the signature must be a compact JWS: header..signature")
+        raise SignatureProblem(N_("The signature must be a detached compact JWS: "
+                                  "header..signature."))
     payload = base64.urlsafe_b64encode(canonical(statement)).decode().rstrip("=")
     if parts[1] not in ("", payload):
-        raise SignatureProblem("the signature was made over something other than this "
-                               "statement")
+        raise SignatureProblem(N_("The signature was made over something other than this "
+                                  "statement."))
     token = f"{parts[0]}.{payload}.{parts[2]}"
     try:
         algorithm = jws.get_unverified_header(token).get("alg")
     except JOSEError as error:
-        raise SignatureProblem("the signature's header is not readable") from error
+        raise SignatureProblem(N_("The signature's header cannot be read.")) from error
     if algorithm not in APPLICANT_ALGORITHMS:
-        raise SignatureProblem(f"algorithm {algorithm!r} is not accepted; use one of "
-                               f"{', '.join(APPLICANT_ALGORITHMS)}")
+        raise SignatureProblem(N_("The algorithm %(algorithm)s is not accepted; use one of "
+                                  "%(accepted)s."), algorithm=str(algorithm)[:20],
+                               accepted=", ".join(APPLICANT_ALGORITHMS))
     try:
         key = jwk.construct(public_jwk, algorithm)
     except (JOSEError, ValueError, TypeError) as error:
-        raise SignatureProblem(f"the public key is not a valid {algorithm} JWK") from error
+        raise SignatureProblem(N_("The public key is not a valid %(algorithm)s JWK."),
+                               field=KEY, algorithm=algorithm) from error
     if public_jwk["kty"] == "RSA":
         modulus = base64.urlsafe_b64decode(str(public_jwk.get("n", "")) + "==")
         if len(modulus) * 8 < MIN_RSA_BITS:
-            raise SignatureProblem(f"RSA keys must have at least {MIN_RSA_BITS} bits")
+            raise SignatureProblem(N_("An RSA key must have at least %(bits)s bits."),
+                                   field=KEY, bits=MIN_RSA_BITS)
     try:
         jws.verify(token, key, algorithms=[algorithm])
     except (JOSEError, ValueError) as error:
-        raise SignatureProblem("the signature does not verify with the public key given "
-                               "over this statement") from error
+        raise SignatureProblem(N_("The signature does not verify with the public key given, "
+                                  "over this statement.")) from error

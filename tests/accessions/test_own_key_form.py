@@ -142,7 +142,8 @@ async def test_objects_that_are_no_usable_key_are_refused_in_words_not_a_500(cli
         response = await _post(client, applicant_jwk=pasted,
                                applicant_signature="eyJhbGciOiJFUzI1NiJ9..c2ln")
         assert response.status_code == 400, pasted
-        assert_refused(response.text, "applicant_signature")
+        # Each is no key (no kind, or parts no key has): told at the key.
+        assert_refused(response.text, "applicant_jwk")
         assert f">{escape(pasted)}</textarea>" in response.text
     assert await Accession.count() == 0
 
