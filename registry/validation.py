@@ -119,6 +119,8 @@ def parameter_problem(message: str) -> str:
     if length := _LENGTH.match(message):
         bound, num = length.group(1), int(length.group(2))
         kind = "string_too_long" if bound == "<=" else "string_too_short"
+        if length.group(0).startswith("Expected `array`"):  # answers, not characters
+            kind = kind.removeprefix("string_")
         return _counted(kind, {"max_length": num, "min_length": num}) or gettext(NOT_VALID)
     if _INTEGER.match(message):
         return gettext(PROBLEMS["int_parsing"])

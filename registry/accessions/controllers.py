@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -143,6 +144,17 @@ def _on_its_field(found: dict[str, str], field: str) -> dict[str, str]:
     return placed
 
 
+# What a private key has that a public one has not: the private members of a JWK (RFC
+# 7518 §6.2.2, §6.3.2, §6.4), or a PEM's label. Matched in the text as pasted, so that a
+# key set, a broken JSON or a PEM is never written back into the page either.
+_PRIVATE_PARTS = re.compile(r'PRIVATE KEY|"(?:d|k|p|q|dp|dq|qi|oth)"\s*:')
+
+
+def _looks_private(given: object) -> bool:
+    texts = given if isinstance(given, list) else [given]
+    return any(isinstance(text, str) and _PRIVATE_PARTS.search(text) for text in texts)
+
+
 def _kept(given: object) -> str:
     """An answer written back into its box: as typed (an answer given twice is not)."""
     return given if isinstance(given, str) else ""
@@ -182,9 +194,13 @@ class AccedePages(Controller):
         values = _form_data(data)  # as given: the page shows them again
         answers, found = dict(values), {}
         if "applicant_jwk" in values:
-            key = _pasted_key(values["applicant_jwk"])
-            if isinstance(key, dict) and ("d" in key or "k" in key):  # a private key
-                values["applicant_jwk"], key = "", _(PRIVATE_KEY)  # never written back
+            pasted = values["applicant_jwk"]
+            key = _pasted_key(pasted)
+            private = isinstance(key, dict) and ("d" in key or "k" in key)
+            if private or _looks_private(pasted):  # never written back, however pasted
+                values["applicant_jwk"], key = "", _(PRIVATE_KEY)
+            else:
+                values["applicant_jwk"] = _kept(pasted)
             # A key that cannot be read stands in as an empty one, so that the rest of the
             # form is checked too, and every problem said at once.
             answers["applicant_jwk"] = key if isinstance(key, dict) else {}

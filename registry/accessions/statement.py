@@ -98,9 +98,12 @@ def verify_applicant_signature(statement: dict[str, Any], public_jwk: dict[str, 
                                   "statement."))
     token = f"{parts[0]}.{payload}.{parts[2]}"
     try:
-        algorithm = jws.get_unverified_header(token).get("alg")
-    except JOSEError as error:
+        header = jws.get_unverified_header(token)
+    except (JOSEError, ValueError, TypeError, RecursionError) as error:
+        # RecursionError: a header of thousands of nested brackets, which python-jose's
+        # json.loads does not survive.
         raise SignatureProblem(N_("The signature's header cannot be read.")) from error
+    algorithm = header.get("alg") if isinstance(header, dict) else None
     if algorithm not in APPLICANT_ALGORITHMS:
         raise SignatureProblem(N_("The algorithm %(algorithm)s is not accepted; use one of "
                                   "%(accepted)s."), algorithm=str(algorithm)[:20],
@@ -117,6 +120,6 @@ def verify_applicant_signature(statement: dict[str, Any], public_jwk: dict[str, 
                                    field=KEY, bits=MIN_RSA_BITS)
     try:
         jws.verify(token, key, algorithms=[algorithm])
-    except (JOSEError, ValueError) as error:
+    except (JOSEError, ValueError, TypeError, RecursionError) as error:
         raise SignatureProblem(N_("The signature does not verify with the public key given, "
                                   "over this statement.")) from error

@@ -356,8 +356,9 @@ async def badge_images(badge_id: str, settings: Settings,
 
 async def _draw_stale(badge_id: str, language: str, settings: Settings) -> dict | None:
     """Draw a badge's images in a language whose stored ones are missing or stale, and
-    keep them (None: no such badge). If what they show changed without them (the
-    registry's address, say), every language is drawn and every process told."""
+    keep them (None: no such badge). If what they show changed without them, every
+    language is drawn and every process told. Only a stale language leads here: a new
+    base URL alone is drawn at the badge's next change, not on a request."""
     async with db.write_transaction():
         await db.serialise(_images_lock(badge_id))
         badge = await Badge.select(

@@ -68,7 +68,12 @@ async def _reopened(reference: str, code: str, settings: Settings, *, notice: st
         view = await services.follow_up(reference, code, settings=settings)
     except Refusal as refusal:
         return await _door(refusal, reference)
-    return await _follow_up_page(status_code, view=view, notice=notice, errors=found,
+    # A form gone with the stage (the case closed, the appeal window ended, while its
+    # filer wrote) has no control to link to: its problems are said for the whole page.
+    shown = ({"text", "attachments"} if view.can_write else set()) | (
+        {"grounds"} if view.can_appeal else set())
+    return await _follow_up_page(status_code, view=view, notice=notice,
+                                 errors=_against(found, {f: f for f in shown}),
                                  reference=view.reference, receipt_code=code, **kept)
 
 
@@ -124,9 +129,11 @@ RESPOND_FIELDS = {"text": "respond-text", "attachments": "respond-evidence",
 async def _respond_page(token: str, status_code: int = 200,
                         found: dict[str, str] | None = None, text: str = "") -> Template:
     _link, view = await parties.respondent_view(token)  # a link that no longer works: why
+    # The form gone with the stage: its problems are said for the whole page.
+    shown = {"respond-text", "respond-evidence"} if view is not None and view.can_write else set()
     return Template("cases/respond.html", status_code=status_code, context={
-        **WORDS, **await _titles(), "view": view, "token": token, "errors": found or {},
-        "text": text})
+        **WORDS, **await _titles(), "view": view, "token": token,
+        "errors": _against(found or {}, {f: f for f in shown}), "text": text})
 
 
 class ComplaintPages(Controller):

@@ -68,9 +68,7 @@ def _enrol_field(problem: Invalid) -> str:
     """The answer of the enrolment form a refusal is about (none is ever written back)."""
     if problem.field:
         return problem.field
-    if isinstance(problem, services.WeakPassword):
-        return "password"
-    return "password_again" if "passwords" in problem.message else "code"
+    return "password" if isinstance(problem, services.WeakPassword) else "form"
 
 
 def _enrol_page(view: services.EnrolmentView, settings: Settings,

@@ -202,7 +202,7 @@ async def complete_enrolment(
     now = _now()
     link, member = await _valid_link(token, now)
     if password != password_again:
-        raise Invalid(N_("The two passwords are not the same."))
+        raise Invalid(N_("The two passwords are not the same."), field="password_again")
     name = unseal(StaffMember.name, member["name"])
     email = unseal(StaffMember.email, member["email"])
     found = passwords.problems(password, min_length=settings.password_min_length,
@@ -213,7 +213,8 @@ async def complete_enrolment(
     step = totp.accepted_step(secret, code, last_step=None)
     if step is None:
         raise Invalid(N_("The code from the authenticator app is not right. Check that "
-                         "the phone's clock is correct and enter the current code."))
+                         "the phone's clock is correct and enter the current code."),
+                      field="code")
     codes = [_new_recovery_code() for _ in range(RECOVERY_CODES)]
     password_hash = passwords.hash_password(password)
     async with db.write_transaction():

@@ -162,6 +162,27 @@ async def test_a_private_key_is_refused_at_its_field_and_never_written_back(clie
     assert await Accession.count() == 0
 
 
+@pytest.mark.parametrize("shape", ["key set", "PEM", "broken JSON", "given twice"])
+async def test_a_private_key_pasted_in_any_shape_is_never_written_back(client, synced, shape):
+    key = ECKey.generate_key("P-256")
+    private = key.as_dict(private=True)
+    secret = private["d"]
+    pasted = {
+        "key set": json.dumps({"keys": [private]}),
+        "PEM": key.as_pem(private=True).decode(),
+        "broken JSON": json.dumps(private)[:-1] + ",}",
+        "given twice": [json.dumps(private), json.dumps(private)],
+    }[shape]
+    response = await _post(client, applicant_jwk=pasted,
+                           applicant_signature="eyJhbGciOiJFUzI1NiJ9..c2ln")
+    assert response.status_code == 400
+    summary = assert_refused(response.text, "applicant_jwk")
+    assert "Paste the public key only" in summary
+    pem_body = key.as_pem(private=True).decode().splitlines()[1]
+    assert secret not in response.text and pem_body not in response.text
+    assert await Accession.count() == 0
+
+
 async def test_a_key_given_twice_or_not_in_utf_8_is_refused_not_a_500(client, synced):
     page = await client.get("/accede")
     data = {**{k: str(v) for k, v in FORM.items()}, "head_in_party_body": "no",

@@ -256,7 +256,7 @@ async def test_an_applicant_may_sign_with_their_own_key(client, synced):
 
 
 @pytest.mark.parametrize("attack", ["wrong_key", "tampered", "none", "hs256", "private",
-                                    "garbage_jwk"])
+                                    "garbage_jwk", "nested_header", "list_header"])
 async def test_bad_applicant_keys_and_signatures_are_refused(client, synced, attack):
     key, public = _own_key()
     today = datetime.now(UTC).date().isoformat()
@@ -281,6 +281,9 @@ async def test_bad_applicant_keys_and_signatures_are_refused(client, synced, att
         jwk = key.as_dict(private=True)
     elif attack == "garbage_jwk":
         jwk = {"kty": "EC", "crv": "P-256", "x": "AAAA", "y": "BBBB"}
+    elif attack in ("nested_header", "list_header"):  # python-jose's json.loads chokes
+        shape = b"[" * 1100 if attack == "nested_header" else b'["ES256"]'
+        detached = f"{base64.urlsafe_b64encode(shape).decode().rstrip('=')}..{signature}"
     response = await client.post("/api/v1/accessions", json={
         **FORM, "date": today, "applicant_jwk": jwk, "applicant_signature": detached})
     assert response.status_code == 400, (attack, response.text)

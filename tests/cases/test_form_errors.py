@@ -106,6 +106,26 @@ async def test_a_closed_case_refuses_the_message_for_the_whole_form_and_shows_it
     assert "What you wrote (not sent)" in written.text and LONG_ENOUGH in written.text
 
 
+async def test_a_problem_of_a_form_gone_with_the_stage_is_told_for_the_whole_page(
+        client, synced):
+    """The case closed while its filer wrote, and the evidence is refused before the
+    stage is: the summary must not link to a control the page no longer has."""
+    respondent = await accepted(client, synced)
+    reference, code = await file_by_page(client, respondent)
+    view = await _door(client, reference=reference, receipt_code=code)
+    await _stage(reference, "closed")
+    written = await client.post("/complaints/follow-up/message", data={
+        "_csrf_token": csrf_token(view.text), "reference": reference, "receipt_code": code,
+        "text": LONG_ENOUGH}, files=[("evidence", ("tool.exe", b"MZ\x90\x00" * 64,
+                                                    "application/octet-stream"))])
+    assert written.status_code == 400
+    summary = summary_of(written.text)
+    assert summary and 'href="#' not in summary
+    assert 'id="attachments"' not in written.text
+    assert_no_field_marked(written.text)
+    assert await CaseMessage.count() == 0
+
+
 async def test_appeal_grounds_too_short_are_refused_against_their_field_and_kept(
         client, synced):
     respondent = await accepted(client, synced)

@@ -123,6 +123,8 @@ def test_msgspecs_words_about_a_parameter_are_said_again():
     short = refusal("x" * 5, Annotated[str, msgspec.Meta(max_length=3)])
     assert validation.parameter_problem(short) == "Write at most 3 characters."
     assert validation.parameter_problem(refusal("abc", int)) == "Enter a whole number."
+    many = refusal([1, 2, 3], Annotated[list[int], msgspec.Meta(max_length=2)])
+    assert validation.parameter_problem(many) == "Choose at most 2 answers."
     ranged = refusal(0, Annotated[int, msgspec.Meta(ge=1)])
     assert validation.parameter_problem(ranged) == "This number is out of the range allowed."
     missing = "Missing required query parameter 'badge' for path /api/v1/verify"

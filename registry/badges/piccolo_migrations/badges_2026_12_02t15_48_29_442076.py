@@ -29,11 +29,23 @@ ID = "2026-12-02T15:48:29:442076"
 VERSION = "1.38.0"
 DESCRIPTION = "Badge images, one row per language, out of the badge row"
 
+IRREVERSIBLE = (
+    "The badge images moved from the badge table into badge_image, one row per language; "
+    "going back would leave the older code with empty images (it does not draw them "
+    "again). Restore a backup made before this migration instead."
+)
+
+
+def _refuse_to_go_back() -> None:
+    raise RuntimeError(IRREVERSIBLE)
+
 
 async def forwards():
     manager = MigrationManager(
         migration_id=ID, app_name="badges", description=DESCRIPTION
     )
+    # Backwards runs this first, inside the migration's transaction: nothing is undone.
+    manager.add_raw_backwards(_refuse_to_go_back)
 
     manager.add_table(
         class_name="BadgeImage",
