@@ -56,6 +56,11 @@ class Refusal(Exception):
         translated = say(self.message, self.values, gettext)
         return translated % _shown(self.values, gettext) if self.values else translated
 
+    def form_problems(self, gettext: Callable[[str], str] = untranslated) -> dict[str, str]:
+        """The refusal as a form's problems: its words at the answer at fault, or for
+        the whole form ("form"), as `registry.validation.problems` says a form's."""
+        return {self.field or "form": self.text(gettext)}
+
     def detail(self, gettext: Callable[[str], str] = untranslated) -> str:
         """The words with the field at fault in front ("field: words"), as shown alone."""
         text = self.text(gettext)

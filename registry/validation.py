@@ -9,6 +9,7 @@ its field first ("signature_name: ..."), and only the words after it are transla
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import ValidationError
@@ -93,6 +94,17 @@ def described(error: ValidationError) -> list[dict[str, object]]:
                 said["allowed"] = allowed
         found[field] = said
     return list(found.values())
+
+
+def placed(found: Mapping[str, str], controls: Mapping[str, str]) -> dict[str, str]:
+    """A form's problems at the page's controls: each field the rules name under the id
+    of its control (`controls`; a page with several forms gives its fields ids of their
+    own), the first problem of each; what no control on the page shows is said for the
+    whole form ("form")."""
+    at: dict[str, str] = {}
+    for field, words in found.items():
+        at.setdefault(controls.get(field, "form"), words)
+    return at
 
 
 def problems(error: ValidationError) -> dict[str, str]:

@@ -36,7 +36,7 @@ from registry.accessions.schemas import (
 from registry.principles import services as principles
 from registry.refusals import Invalid, Refusal
 from registry.translation import NP_
-from registry.validation import problem, problems
+from registry.validation import placed, problem, problems
 from registry.web import errors, i18n
 from registry.web.background import after_answering
 from registry.web.i18n import N_
@@ -108,6 +108,7 @@ PRIVATE_KEY = N_("Paste the public key only: this key has its private part, whic
                  "leave you.")
 # The page has a control for each of these; what the rules say of anything else (the
 # statement's date, the version: hidden) is said for the whole form.
+EMAIL = {"contact_email": "contact_email"}  # the one question of the link forms
 ON_THE_PAGE = tuple(field for field in AccessionForm.model_fields
                     if field not in ("date", "version"))
 
@@ -129,19 +130,9 @@ def _pasted_key(text: object) -> dict[str, Any] | str:
 def _on_the_page(found: dict[str, str]) -> dict[str, str]:
     """The problems in the order of the page's controls, each at its control, and what
     belongs to none of them said for the whole form, first."""
-    placed: dict[str, str] = {}
-    for field, words in found.items():
-        placed.setdefault(field if field in ON_THE_PAGE else "form", words)
     order = {field: place for place, field in enumerate(("form", *ON_THE_PAGE))}
-    return dict(sorted(placed.items(), key=lambda item: order[item[0]]))
-
-
-def _on_its_field(found: dict[str, str], field: str) -> dict[str, str]:
-    """A one-question form's problem at its control; anything else for the whole form."""
-    placed: dict[str, str] = {}
-    for name, words in found.items():
-        placed.setdefault(name if name == field else "form", words)
-    return placed
+    return dict(sorted(placed(found, {f: f for f in ON_THE_PAGE}).items(),
+                       key=lambda item: order[item[0]]))
 
 
 # What a private key has that a public one has not: the private members of a JWK (RFC
@@ -217,9 +208,9 @@ class AccedePages(Controller):
             submitted = await services.submit(form, language=i18n.current(),
                                               settings=state.settings)
         except Refusal as refusal:
+            found = _on_the_page(refusal.form_problems(_))
             return Template("accede/form.html", status_code=errors.status_of(refusal),
-                            context=await _form_context(values, _on_the_page(
-                                {refusal.field or "form": refusal.text(_)})))
+                            context=await _form_context(values, found))
         return Template("accede/submitted.html", context={
             "submitted": submitted, "hours": state.settings.confirmation_link_hours})
 
@@ -236,7 +227,7 @@ class AccedePages(Controller):
             request = ResendRequest.model_validate({"contact_email": given})
         except ValidationError as error:
             return Template("accede/resend.html", status_code=400, context={
-                "done": False, "errors": _on_its_field(problems(error), "contact_email"),
+                "done": False, "errors": placed(problems(error), EMAIL),
                 "contact_email": _kept(given)})
         return Template("accede/resend.html", context={
             "done": True, "errors": {}, "answer": _(services.RESEND_ANSWER)},
@@ -270,8 +261,8 @@ class AccedePages(Controller):
             public_name, question = await review.question(token)  # if the link is good
             return Template("accede/answer.html", status_code=400, context={
                 "token": token, "public_name": public_name, "question": question,
-                "done": False, "errors": _on_its_field(
-                    {refusal.field or "form": refusal.text(_)}, "answer"), "answer": text})
+                "done": False, "errors": placed(refusal.form_problems(_), {"answer": "answer"}),
+                "answer": text})
         return Template("accede/answer.html", context={"done": True, "errors": {}})
 
     @get("/reaffirm/{token:str}")
@@ -298,7 +289,7 @@ class AccedePages(Controller):
             request = ResendRequest.model_validate({"contact_email": given})
         except ValidationError as error:
             return Template("accede/withdraw_request.html", status_code=400, context={
-                "done": False, "errors": _on_its_field(problems(error), "contact_email"),
+                "done": False, "errors": placed(problems(error), EMAIL),
                 "contact_email": _kept(given),
                 "days": state.settings.withdrawal_cooling_off_days})
         return Template("accede/withdraw_request.html", context={
@@ -351,8 +342,7 @@ class AccedePages(Controller):
         except ValidationError as error:
             return await self._renew_page(token, values, problems(error), 400)
         except Invalid as refusal:
-            return await self._renew_page(token, values, {
-                refusal.field or "form": refusal.text(_)}, 400)
+            return await self._renew_page(token, values, refusal.form_problems(_), 400)
         return Template("accede/renewed.html", context={"confirmed": confirmed})
 
     @get("/receipt/{token:str}")

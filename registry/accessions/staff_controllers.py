@@ -17,9 +17,10 @@ from pydantic import BaseModel, Field
 
 from registry.accessions import lifecycle, review
 from registry.audit.services import Actor, staff_actor
-from registry.refusals import Conflict, Invalid, Refusal
+from registry.refusals import Conflict, Invalid
 from registry.staff.guards import current_staff
 from registry.staff.permissions import Permission
+from registry.validation import placed
 from registry.web import errors
 from registry.web.i18n import gettext as _
 
@@ -53,12 +54,6 @@ def _actor(request: Request) -> Actor:
     staff = current_staff(request)
     assert staff is not None, "the guard lets only staff in"
     return staff_actor(staff.id)
-
-
-def _placed(refusal: Refusal, fields: dict[str, str]) -> dict[str, str]:
-    """A refusal against the control of the field it names (by the control's id: a page
-    has several forms), or for the whole form."""
-    return {fields.get(refusal.field or "", "form"): refusal.text(_)}
 
 
 async def _review_page(public_id: str, found: dict[str, str] | None = None,
@@ -110,8 +105,8 @@ class AccessionReviewPages(Controller):
             await review.ask(public_id, data.question, actor=_actor(request),
                              settings=state.settings)
         except Invalid as refusal:
-            return await _review_page(public_id, _placed(refusal, {"question": "ask-question"}),
-                                      {"question": data.question}, 400)
+            asked = placed(refusal.form_problems(_), {"question": "ask-question"})
+            return await _review_page(public_id, asked, {"question": data.question}, 400)
         return Redirect(f"/staff/accessions/{public_id}", status_code=303)
 
 
@@ -148,8 +143,9 @@ class SignatoryPages(Controller):
         try:
             await work()
         except (Invalid, Conflict) as refusal:  # the page again, with why not
+            controls = {"decision": f"{action}-decision"} if action else {}
             return await _signatory_page(
-                request, public_id, _placed(refusal, {"decision": f"{action}-decision"}),
+                request, public_id, placed(refusal.form_problems(_), controls),
                 {action: decision} if action else {}, errors.status_of(refusal))
         return Redirect(f"/staff/signatories/{public_id}", status_code=303)
 

@@ -30,7 +30,7 @@ from registry.principles import services as principles
 from registry.refusals import Conflict, Invalid, NotFound, Refusal, TooMany
 from registry.settings import Settings
 from registry.translation import N_
-from registry.validation import PROBLEMS, problems
+from registry.validation import PROBLEMS, placed, problems
 from registry.web import errors, i18n
 from registry.web.background import after_answering
 from registry.web.i18n import gettext as _
@@ -73,17 +73,8 @@ async def _reopened(reference: str, code: str, settings: Settings, *, notice: st
     shown = ({"text", "attachments"} if view.can_write else set()) | (
         {"grounds"} if view.can_appeal else set())
     return await _follow_up_page(status_code, view=view, notice=notice,
-                                 errors=_against(found, {f: f for f in shown}),
+                                 errors=placed(found, {f: f for f in shown}),
                                  reference=view.reference, receipt_code=code, **kept)
-
-
-def _against(found: dict[str, str], fields: dict[str, str]) -> dict[str, str]:
-    """Problems against the page's controls: each known field under its control's id,
-    anything else said for the whole form."""
-    placed: dict[str, str] = {}
-    for field, words in found.items():
-        placed.setdefault(fields.get(field, "form"), words)
-    return placed
 
 
 async def _uploads(value: Any) -> list[tuple[str, bytes]]:
@@ -133,7 +124,7 @@ async def _respond_page(token: str, status_code: int = 200,
     shown = {"respond-text", "respond-evidence"} if view is not None and view.can_write else set()
     return Template("cases/respond.html", status_code=status_code, context={
         **WORDS, **await _titles(), "view": view, "token": token,
-        "errors": _against(found or {}, {f: f for f in shown}), "text": text})
+        "errors": placed(found or {}, {f: f for f in shown}), "text": text})
 
 
 class ComplaintPages(Controller):
@@ -161,7 +152,7 @@ class ComplaintPages(Controller):
                             context=await _form_context(values, problems(error)))
         except Invalid as refusal:
             return Template("cases/new.html", status_code=400, context=await _form_context(
-                values, {refusal.field or "form": refusal.text(_)}))
+                values, refusal.form_problems(_)))
         return Template("cases/filed.html", context={"filed": filed})
 
     @get("/follow-up")
@@ -199,13 +190,13 @@ class ComplaintPages(Controller):
                                         evidence=evidence, settings=settings)
         except ValidationError as error:
             return await _reopened(reference, code, settings, notice=None, status_code=400,
-                                   found=_against(problems(error), fields), text=text)
+                                   found=placed(problems(error), fields), text=text)
         except (NotFound, TooMany) as refusal:  # the pair does not open the case
             return await _door(refusal, reference)
         except (Invalid, Conflict) as refusal:
             return await _reopened(
                 reference, code, settings, notice=None, status_code=errors.status_of(refusal),
-                found=_against({refusal.field or "form": refusal.text(_)}, fields), text=text)
+                found=placed(refusal.form_problems(_), fields), text=text)
         return await _reopened(reference, code, settings, found={}, status_code=200,
                                notice=_("Your message was added to the case."))
 
@@ -221,13 +212,13 @@ class ComplaintPages(Controller):
             await services.filer_appeals(reference, code, checked, settings=settings)
         except ValidationError as error:
             return await _reopened(reference, code, settings, notice=None, status_code=400,
-                                   found=_against(problems(error), fields), grounds=grounds)
+                                   found=placed(problems(error), fields), grounds=grounds)
         except (NotFound, TooMany) as refusal:  # the pair does not open the case
             return await _door(refusal, reference)
         except (Invalid, Conflict) as refusal:
             return await _reopened(
                 reference, code, settings, notice=None, status_code=errors.status_of(refusal),
-                found=_against({refusal.field or "form": refusal.text(_)}, fields),
+                found=placed(refusal.form_problems(_), fields),
                 grounds=grounds)
         return await _reopened(reference, code, settings, found={}, status_code=200,
                                notice=_("Your appeal is lodged. Another panel will hear it."))
@@ -249,11 +240,11 @@ class ComplaintPages(Controller):
             done = await parties.respondent_writes(token, checked, evidence=evidence,
                                                    settings=settings)
         except ValidationError as error:
-            return await _respond_page(token, 400, _against(problems(error), RESPOND_FIELDS),
+            return await _respond_page(token, 400, placed(problems(error), RESPOND_FIELDS),
                                        text)
         except (Invalid, Conflict) as refusal:  # the page again, with why not
-            return await _respond_page(token, errors.status_of(refusal), _against(
-                {refusal.field or "form": refusal.text(_)}, RESPOND_FIELDS), text)
+            return await _respond_page(token, errors.status_of(refusal), placed(
+                refusal.form_problems(_), RESPOND_FIELDS), text)
         return Template("cases/responded.html", context={"done": done})
 
     # --- A signatory declares its own conflict ----------------------------------------
@@ -291,7 +282,7 @@ class ComplaintPages(Controller):
             evidence = services.check_evidence(await _uploads(data.get("evidence")), settings)
             filed = await services.declare(token, form, evidence=evidence, settings=settings)
         except (ValidationError, Invalid) as refusal:
-            found = ({refusal.field or "form": refusal.text(_)} if isinstance(refusal, Invalid)
+            found = (refusal.form_problems(_) if isinstance(refusal, Invalid)
                      else problems(refusal))
             return Template("cases/declare.html", status_code=400, context={
                 **await _titles(), "holder": await services.declaration_form(token),

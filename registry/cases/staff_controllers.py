@@ -21,10 +21,11 @@ from pydantic import BaseModel, Field
 from registry.audit.services import Actor, staff_actor
 from registry.cases import case_file, decisions, panel, stages
 from registry.cases.tables import InadmissibleReason, Outcome
-from registry.refusals import Conflict, Invalid, Refusal
+from registry.refusals import Conflict, Invalid
 from registry.staff.guards import current_staff
 from registry.staff.login import StaffPrincipal
 from registry.staff.permissions import Permission
+from registry.validation import placed
 from registry.web import errors
 from registry.web.i18n import gettext as _
 
@@ -119,12 +120,6 @@ async def _file_page(request: Request, reference: str, *, found: dict[str, str] 
         "instance": opened.case.instance.value, "audiences": decisions.AUDIENCES})
 
 
-def _placed(refusal: Refusal, fields: dict[str, str]) -> dict[str, str]:
-    """A refusal against the control of the field it names (by the control's id: a page
-    has several forms), or for the whole form."""
-    return {fields.get(refusal.field or "", "form"): refusal.text(_)}
-
-
 async def _then(request: Request, reference: str, work: Callable[[], Awaitable[Any]], *,
                 back_to_file: bool = False, values: dict[str, Any] | None = None,
                 fields: dict[str, str] | None = None) -> Template | Redirect:
@@ -134,7 +129,7 @@ async def _then(request: Request, reference: str, work: Callable[[], Awaitable[A
     try:
         await work()
     except (Invalid, Conflict) as refusal:
-        status, found = errors.status_of(refusal), _placed(refusal, fields or {})
+        status, found = errors.status_of(refusal), placed(refusal.form_problems(_), fields or {})
         if back_to_file:
             return await _file_page(request, reference, found=found, values=values,
                                     status_code=status)
@@ -354,7 +349,7 @@ class InterestPages(Controller):
                                          data.relation, actor=_actor(request))
         except Invalid as refusal:
             return await self._page(request, status_code=400, values=data.model_dump(),
-                                    found=_placed(refusal, INTEREST_FIELDS))
+                                    found=placed(refusal.form_problems(_), INTEREST_FIELDS))
         return Redirect("/staff/interests", status_code=303)
 
     @post("/{interest_id:int}/withdraw")
