@@ -9,10 +9,11 @@ its field first ("signature_name: ..."), and only the words after it are transla
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError, ValidationInfo, field_validator
 
 from registry.translation import N_, gettext, ngettext
 
@@ -39,6 +40,71 @@ CONSENT = N_("Tick this box to go on.")
 MISSING_PARAMETER = N_("This parameter is required.")
 OUT_OF_RANGE = N_("This number is out of the range allowed.")
 NOT_VALID = N_("This answer is not valid.")
+
+
+HIDDEN = N_("Remove the control or invisible characters from this answer.")
+# Line breaks and tabs belong in a text of several paragraphs; a one-line answer folds
+# them into spaces where it is cleaned.
+_LAYOUT = frozenset("\n\r\t")
+_JOINER = "\u200d"
+
+
+def _joins_emoji(text: str, at: int) -> bool:
+    """Whether the zero-width joiner at `at` joins two pictographs (👩‍💻), its one use in
+    a name or an account; anywhere else it only hides a difference between two words."""
+    if not 0 < at < len(text) - 1:
+        return False
+    before = text[at - 1]
+    if before == "\ufe0f" and at > 1:  # the emoji presentation selector
+        before = text[at - 2]
+    return unicodedata.category(before) == "So" and unicodedata.category(text[at + 1]) == "So"
+
+
+def hidden_character(text: str) -> str | None:
+    """The first character of `text` a reader would not see as written, if any: control
+    characters (but line breaks and tabs), format characters (the bidirectional overrides
+    and isolates that make text display in another order than it is stored, zero-width
+    spaces), line and paragraph separators, surrogates and private-use characters."""
+    for at, char in enumerate(text):
+        if char in _LAYOUT:
+            continue
+        category = unicodedata.category(char)
+        if category in ("Cc", "Co", "Cs", "Zl", "Zp") or (
+                category == "Cf" and not (char == _JOINER and _joins_emoji(text, at))):
+            return char
+    return None
+
+
+def plain(text: str) -> str:
+    """The one check of every text a person sends (forms and API alike): refused, in
+    words, if it holds a character that would not show as written."""
+    if hidden_character(text) is not None:
+        raise ValueError(HIDDEN)
+    return text
+
+
+def _texts(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list | tuple | set | frozenset):
+        return [text for item in value for text in _texts(item)]
+    return []
+
+
+class Form(BaseModel):
+    """What a person sends: every text in it, whatever its field, passes `plain`. Fields
+    whose every character counts as typed (passwords) are named in SECRETS and skipped:
+    they are compared, never shown."""
+
+    SECRETS: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _shown_as_written(cls, value: Any, info: ValidationInfo) -> Any:
+        if info.field_name not in cls.SECRETS:
+            for text in _texts(value):
+                plain(text)
+        return value
 
 
 def _counted(kind: str, context: dict[str, Any]) -> str | None:

@@ -16,6 +16,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from registry import countries
 from registry.translation import N_
+from registry.validation import Form, plain
 
 
 class Kind(StrEnum):
@@ -41,9 +42,7 @@ def country_codes() -> frozenset[str]:
 
 
 def clean_name(value: str) -> str:
-    value = " ".join(unicodedata.normalize("NFC", value).split())
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs") for ch in value):
-        raise ValueError(N_("Remove the control or invisible characters from this answer."))
+    value = plain(" ".join(unicodedata.normalize("NFC", value).split()))
     if "<" in value or ">" in value:
         raise ValueError(N_("Remove the characters < and > from this answer."))
     return value
@@ -74,7 +73,7 @@ Name = Annotated[str, Field(min_length=2, max_length=200), AfterValidator(clean_
 OptionalName = Annotated[str, Field(max_length=200), AfterValidator(clean_name)]
 
 
-class AccessionForm(BaseModel):
+class AccessionForm(Form):
     """What an applicant submits."""
 
     model_config = ConfigDict(extra="forbid", str_max_length=5000)
@@ -128,7 +127,7 @@ class AccessionForm(BaseModel):
 Token = Annotated[str, Field(min_length=10, max_length=200)]
 
 
-class ReaccessionAnswers(BaseModel):
+class ReaccessionAnswers(Form):
     """What acceding to a new version asks again: who signs, and the declarations (the
     rest of the application carries over)."""
 
@@ -146,11 +145,11 @@ class RenewRequest(ReaccessionAnswers):
     token: Token = Field(description="From the invitation mail.")
 
 
-class TokenRequest(BaseModel):
+class TokenRequest(Form):
     token: Token = Field(description="From the mail.")
 
 
-class AnswerRequest(BaseModel):
+class AnswerRequest(Form):
     token: Token = Field(description="From the mail with the question.")
     answer: Annotated[str, Field(max_length=4000)]
 
@@ -172,11 +171,11 @@ class AccessionAccepted(BaseModel):
     message: str
 
 
-class ResendRequest(BaseModel):
+class ResendRequest(Form):
     contact_email: Annotated[str, Field(max_length=254), AfterValidator(clean_email)]
 
 
-class ConfirmRequest(BaseModel):
+class ConfirmRequest(Form):
     token: Token
 
 

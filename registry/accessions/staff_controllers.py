@@ -13,14 +13,14 @@ from litestar.datastructures import CacheControlHeader, State
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, Parameter
 from litestar.response import Redirect, Template
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from registry.accessions import lifecycle, review
 from registry.audit.services import Actor, staff_actor
 from registry.refusals import Conflict, Invalid
 from registry.staff.guards import current_staff
 from registry.staff.permissions import Permission
-from registry.validation import placed
+from registry.validation import Form, placed
 from registry.web import errors
 from registry.web.i18n import gettext as _
 
@@ -34,19 +34,19 @@ DECIDE = {"permission": Permission.accessions_signatories_decide}
 URL_FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 
 
-class RejectForm(BaseModel):
+class RejectForm(Form):
     reason: str = Field(default="", max_length=4000)
 
 
-class AskForm(BaseModel):
+class AskForm(Form):
     question: str = Field(default="", max_length=5000)
 
 
-class PersecutedForm(BaseModel):
+class PersecutedForm(Form):
     persecuted: str = Field(default="", max_length=3)
 
 
-class DecisionForm(BaseModel):
+class DecisionForm(Form):
     decision: str = Field(default="", max_length=400)
 
 

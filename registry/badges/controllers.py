@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from registry import formats, keys
 from registry.badges import credentials, services, verification
+from registry.validation import Form
 from registry.web.i18n import N_, current
 from registry.web.i18n import gettext as _
 
@@ -111,7 +112,7 @@ class CheckOut(BaseModel):
     reason: str
 
 
-class VerifyRequest(BaseModel):
+class VerifyRequest(Form):
     credential: Annotated[str, Field(max_length=verification.MAX_LENGTH)] | None = Field(
         default=None, description="A badge credential (compact JWS).")
     badge_id: Annotated[str, Field(max_length=40, pattern=BADGE_ID)] | None = Field(

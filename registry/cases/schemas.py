@@ -14,17 +14,12 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from registry.accessions.schemas import clean_email, clean_name
 from registry.cases.tables import CaseKind
 from registry.translation import N_
-
-ALLOWED_CONTROLS = {"\n", "\t"}
+from registry.validation import Form, plain
 
 
 def _account(value: str) -> str:
     """A text of several paragraphs: line breaks kept, nothing invisible or reordering."""
-    value = unicodedata.normalize("NFC", value.replace("\r\n", "\n")).strip()
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs") and ch not in ALLOWED_CONTROLS
-           for ch in value):
-        raise ValueError(N_("Remove the control or invisible characters from this answer."))
-    return value
+    return plain(unicodedata.normalize("NFC", value.replace("\r\n", "\n")).strip())
 
 
 def _principles(value: list[int]) -> list[int]:
@@ -37,7 +32,7 @@ Account = Annotated[str, Field(min_length=20, max_length=20000), AfterValidator(
 OptionalName = Annotated[str, Field(max_length=200), AfterValidator(clean_name)]
 
 
-class ComplaintForm(BaseModel):
+class ComplaintForm(Form):
     """A complaint or a conflict of interest, as filed."""
 
     model_config = ConfigDict(extra="forbid", str_max_length=20000)
@@ -74,7 +69,7 @@ class CaseFiled(BaseModel):
     receipt_code: str = Field(description="Shown once: keep it to follow the case up.")
 
 
-class FollowUpRequest(BaseModel):
+class FollowUpRequest(Form):
     model_config = ConfigDict(extra="forbid")
 
     reference: Annotated[str, Field(max_length=40)]
@@ -91,7 +86,7 @@ class MessageOut(BaseModel):
     at: datetime
 
 
-class RespondentWriting(BaseModel):
+class RespondentWriting(Form):
     """What the respondent writes through its link: an answer, a reply, a comment, or
     the grounds of an appeal."""
 
@@ -129,7 +124,7 @@ class CaseForFiler(BaseModel):
     decision: DecisionOut | None = None
 
 
-class DeclarationForm(BaseModel):
+class DeclarationForm(Form):
     """A signatory's declaration of its own conflict of interest."""
 
     model_config = ConfigDict(extra="forbid", str_max_length=20000)

@@ -16,7 +16,7 @@ from litestar.datastructures import CacheControlHeader, State
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, Parameter
 from litestar.response import Redirect, Template
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from registry.audit.services import Actor, staff_actor
 from registry.cases import case_file, decisions, panel, stages
@@ -25,7 +25,7 @@ from registry.refusals import Conflict, Invalid
 from registry.staff.guards import current_staff
 from registry.staff.login import StaffPrincipal
 from registry.staff.permissions import Permission
-from registry.validation import placed
+from registry.validation import Form, placed
 from registry.web import errors
 from registry.web.i18n import gettext as _
 
@@ -48,42 +48,42 @@ def _actor(request: Request) -> Actor:
     return staff_actor(_me(request).id)
 
 
-class AssignForm(BaseModel):
+class AssignForm(Form):
     staff: int = Field(ge=1, le=2**31 - 1)
 
 
-class ReasonForm(BaseModel):
+class ReasonForm(Form):
     reason: str = Field(default="", max_length=4000)
 
 
-class AdmissibilityForm(BaseModel):
+class AdmissibilityForm(Form):
     admissible: str = Field(default="", max_length=3)
     reason: str = Field(default="", max_length=40)
 
 
-class MessageForm(BaseModel):
+class MessageForm(Form):
     audience: str = Field(default="", max_length=20)
     text: str = Field(default="", max_length=20000)
 
 
-class NoteForm(BaseModel):
+class NoteForm(Form):
     note: str = Field(default="", max_length=20000)
 
 
-class MarkForm(BaseModel):
+class MarkForm(Form):
     persecuted: str = Field(default="", max_length=3)
 
 
-class VoteForm(BaseModel):
+class VoteForm(Form):
     in_favour: str = Field(default="", max_length=3)
     dissent: str = Field(default="", max_length=20000)
 
 
-class PublishForm(BaseModel):
+class PublishForm(Form):
     defer: str = Field(default="", max_length=3)
 
 
-class InterimForm(BaseModel):
+class InterimForm(Form):
     until: str = Field(default="", max_length=40)  # a day, read below: kept when it is not
     reason: str = Field(default="", max_length=5000)
 
@@ -94,7 +94,7 @@ class InterimForm(BaseModel):
             return None
 
 
-class InterestForm(BaseModel):
+class InterestForm(Form):
     kind: str = Field(default="", max_length=20)
     value: str = Field(default="", max_length=300)
     relation: str = Field(default="", max_length=300)
