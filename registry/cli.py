@@ -14,6 +14,7 @@ import click
 
 from registry import capabilities, commands, db
 from registry.keys import guard as keys_guard
+from registry.mail.cli import refuse_file_transport
 from registry.principles import services as principles
 from registry.principles.cli import sync_texts
 from registry.settings import Settings
@@ -56,6 +57,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     import uvicorn
 
     settings = commands.settings()
+    refuse_file_transport(settings)
     report = commands.run(settings, lambda: _prepare(settings), migrated=False)
     for line in report.lines:
         click.echo(f"principles: {line}")
