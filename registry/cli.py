@@ -13,8 +13,6 @@ import sys
 import click
 
 from registry import capabilities, commands, db
-from registry.keys import guard as keys_guard
-from registry.mail.cli import refuse_file_transport
 from registry.principles import services as principles
 from registry.principles.cli import sync_texts
 from registry.settings import Settings
@@ -32,13 +30,12 @@ def main() -> None:
 @main.command()
 def migrate() -> None:
     """Apply every database migration not yet applied."""
-    report = commands.run(commands.settings(), db.migrate, migrated=False)
+    report = commands.run(commands.settings(), db.migrate)
     click.echo(report.strip() or "No migrations to apply.")
 
 
 async def _prepare(settings: Settings) -> principles.SyncReport:
     await db.migrate()
-    await keys_guard.check_at_start(settings)
     return await sync_texts(settings)
 
 
@@ -57,8 +54,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     import uvicorn
 
     settings = commands.settings()
-    refuse_file_transport(settings)
-    report = commands.run(settings, lambda: _prepare(settings), migrated=False)
+    report = commands.run(settings, lambda: _prepare(settings))
     for line in report.lines:
         click.echo(f"principles: {line}")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
