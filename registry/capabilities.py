@@ -26,6 +26,7 @@ PACKAGES = (
     "registry.badges",
     "registry.cases",
     "registry.web",
+    "registry.backup",
 )
 
 
