@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -18,6 +20,7 @@ from registry.keys.store import KeyFileError
 
 PASSPHRASE_VARIABLE = "REGISTRY_BACKUP_PASSPHRASE"  # noqa: S105 - its name, not a value
 MIN_PASSPHRASE = 12
+T = TypeVar("T")
 
 
 def _passphrase(*, confirm: bool) -> str:
@@ -31,7 +34,7 @@ def _passphrase(*, confirm: bool) -> str:
                             confirmation_prompt=confirm, err=True))
 
 
-def _refusals_in_words(work):  # type: ignore[no-untyped-def]
+def _refusals_in_words(work: Callable[[], T]) -> T:
     try:
         return work()
     except (BackupRefused, KeyFileError) as error:
@@ -99,7 +102,7 @@ def restore(file: Path, identity_file: Path | None, check_only: bool) -> None:
     """
     settings = commands.settings()
 
-    def work() -> tuple[services.Restored | None, dict]:
+    def work() -> tuple[services.Restored | None, dict[str, Any]]:
         data = services.load(file)
         identities = encryption.identities_in(identity_file) if identity_file else []
         passphrase = None
