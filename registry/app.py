@@ -18,7 +18,7 @@ from registry.changes import counters as changes
 from registry.deadlines import scheduler
 from registry.settings import Settings
 from registry.staff.guards import session_middleware, staff_guard
-from registry.web import bodies, errors, i18n
+from registry.web import bodies, csrf, errors, i18n
 from registry.web.security import add_security_headers, reject_control_characters
 from registry.web.templating import template_engine
 
@@ -45,26 +45,27 @@ def create_app(settings: Settings, *, run_scheduler: bool = False) -> Litestar:
             await changes.stop()
             await db.stop(engine)
 
+    csrf_config = CSRFConfig(
+        secret=keys.keyring().csrf_secret,
+        cookie_secure=settings.secure_cookies,
+        cookie_httponly=True,
+        cookie_samesite="lax",
+        # The public JSON API takes no cookie credentials, so it needs no CSRF token;
+        # the staff API does, and keeps it. Static files set no cookie.
+        # Badges, status lists and keys are embedded and fetched by other sites: no
+        # cookie there either.
+        exclude=[r"^/api/v1/(?!staff/)", r"^/static/", r"^/healthz$", r"^/readyz$",
+                 r"^/badges/", r"^/status/", r"^/\.well-known/"],
+    )
     return Litestar(
         route_handlers=[route for capability in capabilities.load()
                         for route in capability.routes],
         lifespan=[lifespan],
         template_config=TemplateConfig(instance=template_engine(settings.templates_dir)),
+        # Innermost of these: the CSRF token is bound to the staff session (web/csrf.py).
         middleware=[reject_control_characters, i18n.language_middleware,
-                    session_middleware(settings)],
+                    session_middleware(settings), csrf.middleware(csrf_config, settings)],
         guards=[staff_guard],
-        csrf_config=CSRFConfig(
-            secret=keys.keyring().csrf_secret,
-            cookie_secure=settings.secure_cookies,
-            cookie_httponly=True,
-            cookie_samesite="lax",
-            # The public JSON API takes no cookie credentials, so it needs no CSRF token;
-            # the staff API does, and keeps it. Static files set no cookie.
-            # Badges, status lists and keys are embedded and fetched by other sites: no
-            # cookie there either.
-            exclude=[r"^/api/v1/(?!staff/)", r"^/static/", r"^/healthz$", r"^/readyz$",
-                     r"^/badges/", r"^/status/", r"^/\.well-known/"],
-        ),
         before_send=[add_security_headers],
         # A body that cannot be decoded is refused in words before anything decodes it.
         before_request=bodies.check_body,

@@ -131,6 +131,14 @@ class Settings(BaseSettings):
     login_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
     login_max_failures_per_account: int = Field(default=5, ge=1, le=1000)
     login_max_failures_per_client: int = Field(default=20, ge=1, le=10000)
+    login_max_failures_per_device: int = Field(
+        default=5, ge=1, le=1000, description="Failed logins a browser that logged in to "
+        "the account before (it holds the account's device cookie) may make per window; "
+        "they do not count against the account's allowance for unknown clients, so that "
+        "an attacker's failures do not lock the staff member out of their own browser.")
+    login_device_cookie_days: int = Field(
+        default=180, ge=1, le=730, description="How long the device cookie a successful "
+        "login leaves in the browser is honoured.")
 
     @field_validator("base_url")
     @classmethod

@@ -13,8 +13,11 @@ class EventTag(StrEnum):
     staff_account_disabled = "staff:account:disabled"
     staff_account_reset = "staff:account:reset"
     staff_enrolment_refused = "staff:enrolment:refused"
+    staff_enrolment_refusals_counted = "staff:enrolment_refusals:counted"
     staff_login_succeeded = "staff:login:succeeded"
     staff_login_failed = "staff:login:failed"
+    # Anonymous failures of one window, counted: details say how many, and why.
+    staff_login_failures_counted = "staff:login_failures:counted"
     staff_session_ended = "staff:session:ended"
     staff_recovery_code_used = "staff:recovery_code:used"
 
@@ -77,6 +80,7 @@ class EventTag(StrEnum):
     case_calendar_revoked = "case:calendar:revoked"
 
     security_csrf_refused = "security:csrf:refused"
+    security_csrf_refusals_counted = "security:csrf_refusals:counted"
     keys_data_key_rotated = "keys:data_key:rotated"
     keys_signing_key_rotated = "keys:signing_key:rotated"
     mail_message_failed = "mail:message:failed"

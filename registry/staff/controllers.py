@@ -54,8 +54,20 @@ def _cookie(name: str, value: str, settings: Settings, *, delete: bool = False) 
                   max_age=0 if delete else None)
 
 
+def _device_cookie(value: str, settings: Settings) -> Cookie:
+    """Long lived, and Strict: only the login forms, posted from this site, read it."""
+    return Cookie(key=guards.cookie_name(guards.DEVICE_COOKIE, settings), value=value,
+                  path="/", httponly=True, secure=settings.secure_cookies, samesite="strict",
+                  max_age=settings.login_device_cookie_days * 86400)
+
+
 def _client(request: Request) -> str | None:
     return login.client_bucket(request.client.host if request.client else None)
+
+
+def _device(request: Request, settings: Settings) -> str | None:
+    return guards.read_cookie(request.scope,
+                              guards.cookie_name(guards.DEVICE_COOKIE, settings))
 
 
 def _qr_data_uri(text: str) -> str:
@@ -103,7 +115,8 @@ class StaffPages(Controller):
         settings = _settings(state)
         try:
             token = await login.begin_login(data.email, data.password,
-                                               client=_client(request), settings=settings)
+                                            client=_client(request), settings=settings,
+                                            device=_device(request, settings))
         except login.LoginRefused as refused:
             # For the whole form, never against a field: which answer was wrong would
             # tell whether the account exists. The address is kept, the password never.
@@ -132,16 +145,17 @@ class StaffPages(Controller):
         pending = guards.read_cookie(
             request.scope, guards.cookie_name(guards.PENDING_COOKIE, settings)) or ""
         try:
-            token = await login.finish_login(pending, data.code, client=_client(request),
-                                                settings=settings)
+            done = await login.finish_login(pending, data.code, client=_client(request),
+                                            settings=settings, device=_device(request, settings))
         except login.LoginRefused as refused:
             # Its one field, told in the same words as every other refusal of a login;
             # the code is not written back.
             return Template("staff/login_code.html", status_code=400, context={
                 "next": _next(data.next), "errors": {"code": refused.text(_)}})
         return Redirect(_next(data.next), status_code=303, cookies=[
-            _cookie(guards.SESSION_COOKIE, token, settings),
-            _cookie(guards.PENDING_COOKIE, "", settings, delete=True)])
+            _cookie(guards.SESSION_COOKIE, done.session, settings),
+            _cookie(guards.PENDING_COOKIE, "", settings, delete=True),
+            _device_cookie(done.device, settings)])
 
     @post("/logout", opt=PUBLIC)
     async def logout(self, request: Request, state: State) -> Redirect:

@@ -23,6 +23,8 @@ from registry.translation import N_
 
 SESSION_COOKIE = "staff_session"
 PENDING_COOKIE = "staff_login"
+# Left by a complete login: the browser's own allowance of failures (login.py).
+DEVICE_COOKIE = "staff_device"
 STAFF_PATHS = ("/staff", "/api/v1/staff")
 
 

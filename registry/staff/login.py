@@ -1,11 +1,25 @@
 """Logging in: the password, then a code; sessions; the throttle on failures.
 
-Every failure gets the same words (GENERIC_REFUSAL) and its precise reason in the audit
-trail. The throttle's counts live in the database, so all workers share them.
+Every failure gets the same words (GENERIC_REFUSAL). The throttle's counts live in the
+database, so all workers share them.
+
+Lockout follows OWASP's device cookies: a successful login leaves a signed cookie in the
+browser, and a later attempt that brings it for the same account counts its failures
+against that browser's own allowance. The account's allowance (and the per-client one)
+is for unknown clients only, so an attacker's wrong passwords lock out the attacker and
+every other unknown client, never the staff member on a browser they logged in from.
+
+An attempt that nobody can be held to (an unknown account, a wrong password from an
+unknown client, a throttled attempt, an expired step) is counted per window and the
+count recorded as one audit event (tallies.py); the others (a wrong code after the right
+password, a known device's wrong password, a disabled account) each get their event.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -17,7 +31,7 @@ from registry.keys.sealed import unseal
 from registry.keys.tokens import new_token, token_hash
 from registry.refusals import Invalid
 from registry.settings import Settings
-from registry.staff import passwords, totp
+from registry.staff import passwords, tallies, totp
 from registry.staff.permissions import Permission, Role, parse_roles, permissions_of
 from registry.staff.services import (
     email_lookup,
@@ -36,6 +50,7 @@ from registry.translation import N_
 
 PENDING_LOGIN = timedelta(minutes=5)
 TOUCH_EVERY = timedelta(seconds=60)
+DEVICE_COOKIE_MAX = 200
 GENERIC_REFUSAL = N_("The e-mail address, password or code is not right, or there were too "
                      "many attempts. Wait a few minutes and try again.")
 
@@ -65,6 +80,12 @@ class FailureReason(StrEnum):
     expired_step = "expired_step"
 
 
+# Failures someone can be held to, each recorded: the right password was given (a code
+# is wrong or replayed, the account is disabled), bounded by the throttle.
+ATTRIBUTED = frozenset({FailureReason.wrong_code, FailureReason.replayed_code,
+                        FailureReason.not_active})
+
+
 @dataclass(frozen=True)
 class StaffPrincipal:
     """Who is logged in, as the guards see it."""
@@ -92,16 +113,75 @@ def client_bucket(client_address: str | None, now: datetime | None = None) -> st
 
 
 def _account_bucket(email: str) -> str:
+    """The bucket of an account's failures from unknown clients (no device cookie)."""
     return keys.keyring().lookup_hash(f"account:{normalise_email(email)}", purpose="throttle")
 
 
-def _window(settings: Settings, now: datetime) -> datetime:
-    size = settings.login_window_minutes * 60
-    return datetime.fromtimestamp(int(now.timestamp()) // size * size, UTC)
+def _device_bucket(nonce: str) -> str:
+    return keys.keyring().lookup_hash(f"device:{nonce}", purpose="throttle")
+
+
+def _device_signature(body: str) -> str:
+    return hmac.new(keys.keyring().key("staff/device-cookie"), body.encode("ascii"),
+                    hashlib.sha256).hexdigest()
+
+
+def new_device_cookie(staff_id: int, now: datetime | None = None) -> str:
+    """The device cookie a successful login leaves: the account's id (never its address),
+    a nonce that names this browser's allowance, the time it was issued; signed."""
+    body = f"{staff_id}.{secrets.token_urlsafe(18)}.{int((now or _now()).timestamp())}"
+    return f"{body}.{_device_signature(body)}"
+
+
+def _device_nonce(cookie: str | None, member: dict | None, *, settings: Settings,
+                  now: datetime) -> str | None:
+    """The nonce of `cookie` if it is a device cookie of this account: signed here, for
+    this account, not older than the setting allows, nor than the account's enrolment (a
+    reset forgets the browsers). Anything else is an unknown client."""
+    if (not cookie or member is None or len(cookie) > DEVICE_COOKIE_MAX
+            or not cookie.isascii()):
+        return None
+    body, _, signature = cookie.rpartition(".")
+    parts = body.split(".")
+    if len(parts) != 3 or not hmac.compare_digest(signature, _device_signature(body)):
+        return None
+    staff, nonce, issued = parts
+    if staff != str(member["id"]) or not issued.isdigit():
+        return None
+    age = now.timestamp() - int(issued)
+    enrolled = member["enrolled_at"]
+    if age > settings.login_device_cookie_days * 86400 or (
+            enrolled is not None and int(issued) < int(enrolled.timestamp())):
+        return None
+    return nonce
+
+
+@dataclass(frozen=True)
+class _Allowance:
+    """Which counts an attempt is held to, with their limits; `known` if it came from a
+    browser this account logged in from before."""
+
+    limits: list[tuple[str, int]]
+    known: bool
+
+    @property
+    def buckets(self) -> list[str]:
+        return [bucket for bucket, _ in self.limits]
+
+
+def _allowance(email: str, member: dict | None, *, device: str | None, client: str | None,
+               settings: Settings, now: datetime) -> _Allowance:
+    nonce = _device_nonce(device, member, settings=settings, now=now)
+    if nonce is not None:
+        return _Allowance([(_device_bucket(nonce), settings.login_max_failures_per_device)],
+                          known=True)
+    account = _account_bucket(email)
+    return _Allowance([(account, settings.login_max_failures_per_account)] + (
+        [(client, settings.login_max_failures_per_client)] if client else []), known=False)
 
 
 async def _throttled(buckets: list[tuple[str, int]], settings: Settings, now: datetime) -> bool:
-    window = _window(settings, now)
+    window = tallies.window_start(settings, now)
     for bucket, limit in buckets:
         row = await LoginThrottle.select(LoginThrottle.failures).where(
             (LoginThrottle.bucket == bucket) & (LoginThrottle.window_start == window)).first()
@@ -111,7 +191,7 @@ async def _throttled(buckets: list[tuple[str, int]], settings: Settings, now: da
 
 
 async def _count_failure(buckets: list[str], settings: Settings, now: datetime) -> None:
-    window = _window(settings, now)
+    window = tallies.window_start(settings, now)
     for bucket in buckets:
         # The same upsert in both engines' dialects.
         await LoginThrottle.raw(
@@ -124,39 +204,51 @@ async def _count_failure(buckets: list[str], settings: Settings, now: datetime) 
 
 
 async def _refuse(reason: FailureReason, *, staff_id: int | None, buckets: list[str],
-                  settings: Settings, now: datetime, step: str) -> LoginRefused:
+                  settings: Settings, now: datetime, step: str,
+                  known: bool = False) -> LoginRefused:
+    """Count the failure against its allowances; record it, or count it for the window's
+    one event if nobody can be held to it (a throttled attempt never can: there is no
+    end to them)."""
+    await tallies.record_closed(settings, now)
+    attributed = reason in ATTRIBUTED or (known and reason == FailureReason.wrong_password)
     async with db.write_transaction():
         await _count_failure(buckets, settings, now)
-        await audit.record(EventTag.staff_login_failed, actor=audit.ANONYMOUS,
-                           subject=f"staff:{staff_id}" if staff_id else None,
-                           details={"reason": reason.value, "step": step})
+        if attributed:
+            await audit.record(EventTag.staff_login_failed, actor=audit.ANONYMOUS,
+                               subject=f"staff:{staff_id}" if staff_id else None,
+                               details={"reason": reason.value, "step": step,
+                                        "known_device": known})
+        else:
+            await tallies.count(EventTag.staff_login_failures_counted, reason.value,
+                                settings=settings, now=now)
     return LoginRefused()
 
 
 async def begin_login(email: str, password: str, *, client: str | None,
-                      settings: Settings) -> str:
-    """First step: the password. Returns a token for the second step."""
+                      settings: Settings, device: str | None = None) -> str:
+    """First step: the password. Returns a token for the second step. `device` is the
+    browser's device cookie, if it has one."""
     now = _now()
-    account = _account_bucket(email[:254])
-    buckets = [account] + ([client] if client else [])
-    limits = [(account, settings.login_max_failures_per_account)] + (
-        [(client, settings.login_max_failures_per_client)] if client else [])
     member = await StaffMember.select().where(
         StaffMember.email_lookup == email_lookup(email[:254])).first()
     staff_id = member["id"] if member else None
-    if await _throttled(limits, settings, now):
+    allowance = _allowance(email[:254], member, device=device, client=client,
+                           settings=settings, now=now)
+    if await _throttled(allowance.limits, settings, now):
         # Still hash, so a throttled attempt takes as long as any other.
         passwords.verify(None, password)
-        raise await _refuse(FailureReason.throttled, staff_id=staff_id, buckets=buckets,
-                            settings=settings, now=now, step="password")
+        raise await _refuse(FailureReason.throttled, staff_id=staff_id,
+                            buckets=allowance.buckets, settings=settings, now=now,
+                            step="password", known=allowance.known)
     password_ok = passwords.verify(member["password_hash"] if member else None, password)
     reason = (FailureReason.unknown_account if member is None
               else FailureReason.wrong_password if not password_ok
               else FailureReason.not_active if member["status"] != StaffStatus.active
               else None)
     if reason is not None:
-        raise await _refuse(reason, staff_id=staff_id, buckets=buckets, settings=settings,
-                            now=now, step="password")
+        raise await _refuse(reason, staff_id=staff_id, buckets=allowance.buckets,
+                            settings=settings, now=now, step="password",
+                            known=allowance.known)
     assert member is not None
     token, hashed = new_token()
     async with db.write_transaction():
@@ -166,10 +258,19 @@ async def begin_login(email: str, password: str, *, client: str | None,
     return token
 
 
+@dataclass(frozen=True)
+class LoggedIn:
+    """What a complete login gives the browser: its session, and a new device cookie."""
+
+    session: str
+    device: str
+
+
 async def finish_login(pending_token: str, code: str, *, client: str | None,
-                       settings: Settings) -> str:
+                       settings: Settings, device: str | None = None) -> LoggedIn:
     """Second step: a code from the authenticator, or a recovery code. Returns the
-    session token (a new one: the pending token never becomes the session)."""
+    session token (a new one: the pending token never becomes the session) and a new
+    device cookie for the browser."""
     now = _now()
     pending = await StaffSession.select().where(
         StaffSession.token_hash == token_hash(pending_token)).first()
@@ -181,15 +282,14 @@ async def finish_login(pending_token: str, code: str, *, client: str | None,
     member = await StaffMember.select().where(_MEMBER == pending["staff"]).first()
     assert member is not None
     email = unseal(StaffMember.email, member["email"])
-    account = _account_bucket(email)
-    buckets = [account] + ([client] if client else [])
-    limits = [(account, settings.login_max_failures_per_account)] + (
-        [(client, settings.login_max_failures_per_client)] if client else [])
-    if await _throttled(limits, settings, now) or member["status"] != StaffStatus.active:
+    allowance = _allowance(email, member, device=device, client=client, settings=settings,
+                           now=now)
+    if (await _throttled(allowance.limits, settings, now)
+            or member["status"] != StaffStatus.active):
         reason = (FailureReason.throttled if member["status"] == StaffStatus.active
                   else FailureReason.not_active)
-        raise await _refuse(reason, staff_id=member["id"], buckets=buckets,
-                            settings=settings, now=now, step="code")
+        raise await _refuse(reason, staff_id=member["id"], buckets=allowance.buckets,
+                            settings=settings, now=now, step="code", known=allowance.known)
 
     secret = unseal(StaffMember.totp_secret, member["totp_secret"])
     step = totp.accepted_step(secret, code, last_step=member["totp_last_step"])
@@ -201,8 +301,8 @@ async def finish_login(pending_token: str, code: str, *, client: str | None,
     if step is None and recovery is None:
         replayed = totp.accepted_step(secret, code, last_step=None) is not None
         raise await _refuse(FailureReason.replayed_code if replayed else FailureReason.wrong_code,
-                            staff_id=member["id"], buckets=buckets, settings=settings,
-                            now=now, step="code")
+                            staff_id=member["id"], buckets=allowance.buckets,
+                            settings=settings, now=now, step="code", known=allowance.known)
 
     token, hashed = new_token()
     async with db.write_transaction():
@@ -229,8 +329,9 @@ async def finish_login(pending_token: str, code: str, *, client: str | None,
             expires_at=now + timedelta(hours=settings.session_absolute_hours)))
         await audit.record(EventTag.staff_login_succeeded, actor=audit.staff_actor(member["id"]),
                            subject=f"staff:{member['id']}",
-                           details={"second_factor": "totp" if step is not None else "recovery"})
-    return token
+                           details={"second_factor": "totp" if step is not None else "recovery",
+                                    "known_device": allowance.known})
+    return LoggedIn(session=token, device=new_device_cookie(member["id"], now))
 
 
 async def authenticate(token: str, *, settings: Settings) -> StaffPrincipal | None:

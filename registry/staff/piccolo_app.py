@@ -4,6 +4,7 @@ from piccolo.conf.apps import AppConfig
 
 from registry.staff.tables import (
     EnrolmentLink,
+    FailureTally,
     LoginThrottle,
     RecoveryCode,
     StaffMember,
@@ -13,7 +14,8 @@ from registry.staff.tables import (
 APP_CONFIG = AppConfig(
     app_name="staff",
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
-    table_classes=[StaffMember, EnrolmentLink, RecoveryCode, StaffSession, LoginThrottle],
+    table_classes=[StaffMember, EnrolmentLink, RecoveryCode, StaffSession, LoginThrottle,
+                   FailureTally],
     migration_dependencies=[],
     commands=[],
 )

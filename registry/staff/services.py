@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from registry import db, keys
+from registry import db, keys, runtime
 from registry.audit import services as audit
 from registry.audit.tags import EventTag
 from registry.keys.sealed import seal, unseal
@@ -22,7 +22,7 @@ from registry.keys.tokens import new_token, token_hash
 from registry.mail import services as mail
 from registry.refusals import Conflict, Invalid, NotFound, untranslated
 from registry.settings import Settings
-from registry.staff import passwords, totp
+from registry.staff import passwords, tallies, totp
 from registry.staff.permissions import (
     Role,
     parse_roles,
@@ -177,13 +177,25 @@ async def _valid_link(token: str, now: datetime) -> tuple[dict, dict]:
     if reason is None and (member is None or member["status"] != StaffStatus.enrolling):
         reason = "account_not_enrolling"
     if reason is not None:
-        async with db.write_transaction():
-            await audit.record(EventTag.staff_enrolment_refused, actor=audit.ANONYMOUS,
-                               subject=f"staff:{link['staff']}" if link else None,
-                               details={"reason": reason})
+        await _record_refusal(reason, link, now)
         raise EnrolmentRefused()
     assert link is not None and member is not None
     return link, member
+
+
+async def _record_refusal(reason: str, link: dict | None, now: datetime) -> None:
+    """A link that was one is recorded; a made-up one names nobody, and anyone can try
+    them without end, so it is only counted for its window's event (tallies.py)."""
+    if link is not None:
+        async with db.write_transaction():
+            await audit.record(EventTag.staff_enrolment_refused, actor=audit.ANONYMOUS,
+                               subject=f"staff:{link['staff']}", details={"reason": reason})
+        return
+    settings = runtime.settings()
+    await tallies.record_closed(settings, now)
+    async with db.write_transaction():
+        await tallies.count(EventTag.staff_enrolment_refusals_counted, reason,
+                            settings=settings, now=now)
 
 
 async def open_enrolment(token: str) -> EnrolmentView:

@@ -75,3 +75,13 @@ class LoginThrottle(Table, tablename="staff_login_throttle"):
     bucket = Varchar(length=64)
     window_start = Timestamptz()
     failures = Integer(default=0)
+
+
+class FailureTally(Table, tablename="staff_failure_tally"):
+    # Anonymous failures (a login that names no known device, a refused form) counted per
+    # window, so that an attacker's thousand tries add one audit event, not a thousand:
+    # the count is recorded once the window is over, and the row deleted.
+    window_start = Timestamptz()
+    tag = Varchar(length=60)  # the EventTag the count is recorded under
+    reason = Varchar(length=40)
+    failures = Integer(default=0)

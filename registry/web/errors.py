@@ -7,6 +7,7 @@ trace on the server and shown as a generic 500 with nothing from the request in 
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from http import HTTPStatus
 from urllib.parse import quote
 
@@ -17,9 +18,10 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Redirect, Template
 
 from registry import db, validation
-from registry.audit import services as audit
 from registry.audit.tags import EventTag
 from registry.refusals import Conflict, Forbidden, Gone, Invalid, NotFound, Refusal, TooMany
+from registry.settings import Settings
+from registry.staff import tallies
 from registry.web import i18n
 from registry.web.i18n import N_
 from registry.web.i18n import gettext as _
@@ -117,10 +119,14 @@ def _pydantic_cause(exc: BaseException) -> pydantic.ValidationError | None:
     return None
 
 
-async def _record_csrf_refusal(path: str, method: str) -> None:
+async def _record_csrf_refusal(settings: Settings, method: str) -> None:
+    """Counted, not recorded one by one: anyone can send refused forms without end
+    (staff/tallies.py records each window's count as one event)."""
+    now = datetime.now(UTC)
+    await tallies.record_closed(settings, now)
     async with db.write_transaction():
-        await audit.record(EventTag.security_csrf_refused, actor=audit.ANONYMOUS,
-                           subject=path[:200], details={"method": method})
+        await tallies.count(EventTag.security_csrf_refusals_counted, method,
+                            settings=settings, now=now)
 
 
 def error_response(request: Request, exc: Exception) -> Response:
@@ -148,7 +154,8 @@ def _error_response(request: Request, exc: Exception) -> Response:
     if isinstance(exc, HTTPException) and status == 403 and exc.detail == CSRF_FAILURE:
         # Exception handlers are synchronous: the audit event is written just after the
         # refusal is sent.
-        background = BackgroundTask(_record_csrf_refusal, request.url.path, request.method)
+        background = BackgroundTask(_record_csrf_refusal, request.app.state.settings,
+                                    request.method)
         exc = HTTPException(status_code=403, detail=N_(
             "This form could not be accepted: it has expired, or it was not sent from this "
             "site. Go back, reload the page and try again."))

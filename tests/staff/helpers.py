@@ -48,8 +48,9 @@ async def make_member(settings: Settings, *roles: str, language: str = "en",
 async def session_for(member: Member, settings: Settings, code: str | None = None) -> str:
     pending = await login.begin_login(member.email, member.password, client=None,
                                          settings=settings)
-    return await login.finish_login(pending, code or member.next_code(), client=None,
-                                       settings=settings)
+    done = await login.finish_login(pending, code or member.next_code(), client=None,
+                                    settings=settings)
+    return done.session
 
 
 def csrf_token(page_html: str) -> str:
@@ -84,3 +85,24 @@ async def events_after(event_id: int, **where: str) -> list[dict]:
 async def last_event_id() -> int:
     row = await AuditEvent.select(AuditEvent.id).order_by(AuditEvent.id, ascending=False).first()
     return row["id"] if row else 0
+
+
+async def close_windows(settings: Settings) -> None:
+    """Run the scheduler's job as it runs once the current window is over."""
+    from datetime import UTC, datetime, timedelta
+
+    from registry.staff.capability import CAPABILITY
+
+    job = next(job for job in CAPABILITY.jobs(settings) if job.name == "staff:failure_tallies")
+    await job.run(settings, datetime.now(UTC) + timedelta(minutes=settings.login_window_minutes))
+
+
+async def counted_after(event_id: int, tag: str) -> tuple[int, dict[str, int], int]:
+    """The failures the windows' events after `event_id` counted under `tag`: how many,
+    by reason, and in how many events."""
+    events = await events_after(event_id, tag=tag)
+    reasons: dict[str, int] = {}
+    for event in events:
+        for reason, failures in event["details"]["reasons"].items():
+            reasons[reason] = reasons.get(reason, 0) + failures
+    return sum(e["details"]["failures"] for e in events), reasons, len(events)

@@ -14,6 +14,7 @@ from litestar.testing import AsyncTestClient
 from registry.app import create_app
 from registry.staff import guards
 from registry.staff.permissions import ROLE_PERMISSIONS, Permission, Role
+from registry.web import csrf
 from tests.staff.helpers import make_member, session_for
 
 # The only staff routes that anyone may reach: the doors into the staff area.
@@ -70,20 +71,27 @@ async def test_every_guarded_route_declares_a_permission(synced):
             assert isinstance(opt.get("permission"), Permission), (method, path)
 
 
+async def form_data(client: AsyncTestClient, method: str) -> dict:
+    """A form with the CSRF token of the session the client holds now (a token is bound
+    to its session): a page's token is its cookie's value."""
+    if method == "GET":
+        return {}
+    await client.get("/staff/login", follow_redirects=False)
+    return {"data": {"_csrf_token": client.cookies[csrf.COOKIE]}}
+
+
 async def test_guard_matrix(synced, sessions):
     app = create_app(synced)
     guarded = [(m, p, opt["permission"]) for m, p, opt in declared(app)
                if not opt.get("public")]
     assert len(guarded) >= 5
     async with AsyncTestClient(app=app) as client:
-        form = await client.get("/staff/login")
-        token = re.search(r'name="_csrf_token" value="([^"]+)"', form.text)[1]
         for method, path, permission in guarded:
             url = concrete(path)
             api = url.startswith("/api/")
-            extra = {} if method == "GET" else {"data": {"_csrf_token": token}}
 
             client.cookies.delete(guards.SESSION_COOKIE)
+            extra = await form_data(client, method)
             anonymous = await client.request(method, url, follow_redirects=False, **extra)
             if api:
                 assert anonymous.status_code == 401, (method, url)
@@ -94,6 +102,7 @@ async def test_guard_matrix(synced, sessions):
 
             for role, session in sessions.items():
                 client.cookies.set(guards.SESSION_COOKIE, session)
+                extra = await form_data(client, method)
                 response = await client.request(method, url, follow_redirects=False, **extra)
                 if permission in ROLE_PERMISSIONS[role]:
                     # Admitted: the route answers for itself (a dummy id may be a 404).
