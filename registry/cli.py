@@ -13,6 +13,8 @@ import sys
 import click
 
 from registry import capabilities, commands, db
+from registry.keys import guard as keys_guard
+from registry.mail.cli import refuse_file_transport
 from registry.principles import services as principles
 from registry.principles.cli import sync_texts
 from registry.settings import Settings
@@ -30,12 +32,13 @@ def main() -> None:
 @main.command()
 def migrate() -> None:
     """Apply every database migration not yet applied."""
-    report = commands.run(commands.settings(), db.migrate)
+    report = commands.run(commands.settings(), db.migrate, migrated=False)
     click.echo(report.strip() or "No migrations to apply.")
 
 
 async def _prepare(settings: Settings) -> principles.SyncReport:
     await db.migrate()
+    await keys_guard.check_at_start(settings)
     return await sync_texts(settings)
 
 
@@ -54,7 +57,8 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     import uvicorn
 
     settings = commands.settings()
-    report = commands.run(settings, lambda: _prepare(settings))
+    refuse_file_transport(settings)
+    report = commands.run(settings, lambda: _prepare(settings), migrated=False)
     for line in report.lines:
         click.echo(f"principles: {line}")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")

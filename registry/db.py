@@ -292,6 +292,26 @@ def expected_migrations() -> set[tuple[str, str]]:
     return expected
 
 
+def shown_url(url: str) -> str:
+    """The database URL to print: without its password."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
+
+
+async def unapplied_migrations() -> set[tuple[str, str]]:
+    """The committed migrations the database has not applied; on an empty database, all
+    of them (raises DatabaseUnavailable if it cannot be reached)."""
+    try:
+        applied_any = await Migration.table_exists()
+    except Exception as error:  # whatever the driver raised, the database did not answer
+        raise DatabaseUnavailable(str(error)) from error
+    expected = expected_migrations()
+    return await pending_migrations(expected) if applied_any else expected
+
+
 async def pending_migrations(expected: set[tuple[str, str]]) -> set[tuple[str, str]]:
     """The committed migrations that the database has not applied (raises if unreachable)."""
     try:

@@ -121,8 +121,16 @@ class Settings(BaseSettings):
         default="", description="smtp://, smtp+starttls:// or smtps://[user:password@]host"
         "[:port]; empty writes .eml files into the data directory's outbox folder.")
     mail_from: str = "Principles Registry <registry@localhost>"
+    mail_file_transport_allowed: bool = Field(
+        default=False, description="Let a registry with an https:// base URL write its mail "
+        "as .eml files (no REGISTRY_SMTP_URL): a plaintext copy of every message, live links "
+        "included, on the server's disk. Without it such a registry refuses to start.")
     outbox_poll_seconds: float = Field(default=5.0, gt=0, le=3600)
     outbox_max_attempts: int = Field(default=12, ge=1, le=100)
+    outbox_file_keep_minutes: int = Field(
+        default=60, ge=1, le=7 * 24 * 60, description="An .eml file still in the outbox "
+        "folder this many minutes after it was written is deleted (a tool that picks the "
+        "files up deletes each one once it has delivered it).")
 
     session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
     session_absolute_hours: int = Field(default=12, ge=1, le=7 * 24)

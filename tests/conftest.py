@@ -43,6 +43,28 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"database: {url or 'SQLite (a temporary file)'}; CI: {IN_CI}"
 
 
+def keys_env(data_dir: Path) -> dict[str, str]:
+    """The run's key files, for a process of its own that shares the run's database (on
+    PostgreSQL): a data directory without them is refused, never given new keys."""
+    folder = data_dir / "keys"
+    return {"REGISTRY_DATA_KEY_FILE": str(folder / "data-keys.json"),
+            "REGISTRY_SECRET_KEY_FILE": str(folder / "secret.key"),
+            "REGISTRY_SIGNING_KEYS_DIR": str(folder / "signing")}
+
+
+async def _empty_schema(database_url: str) -> None:
+    """A PostgreSQL test database starts each run empty, as a SQLite one does: what an
+    earlier run sealed (the append-only audit trail) needs that run's keys, which are
+    gone with its temporary data directory."""
+    import asyncpg
+
+    connection = await asyncpg.connect(dsn=database_url)
+    try:
+        await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    finally:
+        await connection.close()
+
+
 @pytest.fixture(scope="session")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("var")
@@ -50,7 +72,22 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def database_url(data_dir: Path) -> str:
-    return _database_url(data_dir)
+    url = _database_url(data_dir)
+    if url.startswith("postgres"):
+        failures: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                asyncio.run(_empty_schema(url))
+            except BaseException as error:  # re-raised below, in the fixture's thread
+                failures.append(error)
+
+        thread = threading.Thread(target=run)  # a loop of its own, whatever runs here
+        thread.start()
+        thread.join()
+        if failures:
+            raise failures[0]
+    return url
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,22 @@ def keys_rotate() -> None:
     click.echo(f"New signing key {kid} active; {count} badge credential(s) issued with it.")
 
 
+class _MaxAge(click.ParamType):
+    name = "duration"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> timedelta:
+        if isinstance(value, timedelta):
+            return value
+        try:
+            return offline.parse_duration(str(value))
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
+
+
+UNKNOWN_EXIT = 3  # neither valid nor not: a status list could not be trusted
+
+
 @click.command(name="verify")
 @click.argument("credential")
 @click.option("--jwks", "jwks_source", metavar="FILE|URL",
@@ -68,11 +85,15 @@ def keys_rotate() -> None:
 @click.option("--status-list", "status_sources", metavar="FILE|URL", multiple=True,
               help="A status list credential (give both, revocation and suspension; default: "
               "fetched from the issuer's /status/ addresses the credential names).")
+@click.option("--max-age", type=_MaxAge(), default="1d", show_default=True,
+              help="The oldest status list to trust: 90m, 24h, 2d, or a number of hours. "
+              "An older one (or one issued in the future) makes the verdict UNKNOWN.")
 @click.option("--issuer", help="The issuer to trust (default REGISTRY_BASE_URL).")
 def verify_command(credential: str, jwks_source: str | None, status_sources: tuple[str, ...],
-                   issuer: str | None) -> None:
+                   max_age: timedelta, issuer: str | None) -> None:
     """Check a badge credential offline: CREDENTIAL is the compact JWS, a file holding
-    it, or - for standard input. Exits 0 only when every check holds."""
+    it, or - for standard input. Exits 0 only when every check holds (1: not valid;
+    3: unknown, a status list is too old or from the future)."""
     token = credential
     if credential == "-":
         token = sys.stdin.read(100_000)
@@ -80,10 +101,12 @@ def verify_command(credential: str, jwks_source: str | None, status_sources: tup
         with contextlib.suppress(OSError, UnicodeDecodeError):
             token = Path(credential).read_text(encoding="utf-8")[:100_000]
     try:
-        result = offline.verify(token, issuer=issuer or commands.settings().base_url,
-                                jwks_source=jwks_source, status_sources=status_sources)
+        verdict = offline.verify(token, issuer=issuer or commands.settings().base_url,
+                                 jwks_source=jwks_source, status_sources=status_sources,
+                                 max_age=max_age)
     except offline.SourceError as error:
         raise click.ClickException(str(error)) from error
+    result = verdict.result
     for check in result.checks:
         mark = {True: "ok  ", False: "FAIL", None: "-   "}[check.ok]
         click.echo(f"{mark} {check.name}: {check.text}")
@@ -92,6 +115,20 @@ def verify_command(credential: str, jwks_source: str | None, status_sources: tup
         click.echo(f"Subject: {subject.get('name', '(unlisted)')} "
                    f"({subject.get('signatoryId')}), Principles "
                    f"{subject.get('principles', {}).get('version')}")
-    click.echo("VALID" if result.valid else "NOT VALID")
-    if not result.valid:
+    for used in verdict.lists:
+        if used.issued is None or used.age is None:
+            click.echo(f"Status list {used.purpose}: no issue time ({used.url})")
+            continue
+        when = f"{offline.span(used.age)} {'from now' if used.future else 'ago'}"
+        click.echo(f"Status list {used.purpose}: issued {used.issued.isoformat()} ({when}; "
+                   f"maximum age {offline.span(max_age)})")
+    if verdict.valid:
+        click.echo("VALID")
+    elif verdict.unknown:
+        future = any(used.problem and used.future for used in verdict.lists)
+        click.echo("UNKNOWN: status list issued in the future" if future else
+                   "UNKNOWN: status list too old")
+        sys.exit(UNKNOWN_EXIT)
+    else:
+        click.echo("NOT VALID")
         sys.exit(1)

@@ -1,6 +1,7 @@
 """Keys kept outside the database: the data keys that encrypt confidential fields, and
 the application secret from which the registry derives its other keys (CSRF, lookup
-hashes). `configure(settings)` loads them (creating them on first start)."""
+hashes). `configure(settings)` loads them, creating them on first start: only while the
+database holds nothing sealed or signed with other keys (registry/keys/guard.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import hmac
 from dataclasses import dataclass
 from functools import cached_property
 
+from registry.keys import guard
 from registry.keys.fields import FieldCipher
 from registry.keys.signing import SigningKeys
 from registry.keys.store import derive, load_app_secret, load_data_keys
@@ -42,6 +44,8 @@ _keyring: Keyring | None = None
 
 def configure(settings: Settings, *, create: bool = True) -> Keyring:
     global _keyring
+    if create:
+        guard.refuse_unless_fresh(settings)
     data_key_file, secret_key_file = settings.data_key_path, settings.secret_key_path
     cipher = FieldCipher(
         keys=load_data_keys(data_key_file, create=create),

@@ -6,7 +6,16 @@ import click
 
 from registry import commands
 from registry.mail import services as mail_services
-from registry.mail.transport import transport_for
+from registry.mail.transport import file_transport_refusal, transport_for
+from registry.settings import Settings
+
+
+def refuse_file_transport(settings: Settings) -> None:
+    """Stop a command (`serve`, `outbox send`) whose settings would keep every mail as a
+    plaintext file on a production server (see transport.file_transport_refusal)."""
+    refusal = file_transport_refusal(settings)
+    if refusal is not None:
+        raise click.ClickException(refusal)
 
 
 @click.group()
@@ -18,6 +27,7 @@ def outbox() -> None:
 def outbox_send() -> None:
     """Deliver every message that is due, once, then exit."""
     settings = commands.settings()
+    refuse_file_transport(settings)
 
     async def work() -> tuple[mail_services.DeliveryReport, int]:
         transport = transport_for(settings.smtp_url, settings.outbox_dir)

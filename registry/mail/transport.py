@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 import secrets
+import stat
+from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
+
+from registry.settings import Settings
 
 
 class DeliveryError(Exception):
@@ -58,7 +62,13 @@ class SmtpTransport:
 
 class FileTransport:
     """Writes each message as an .eml file: the default, so that the embedded setup
-    needs no mail server. An operator (or a test) reads them from the folder."""
+    needs no mail server. An operator (or a tool) reads them from the folder.
+
+    A file is a plaintext copy of the message, live links included, so it is kept no
+    longer than needed: mode 0600 in a folder of mode 0700 whatever the umask, and
+    `remove_older_than` (a job of the scheduler) deletes what is left after the keep
+    time. A tool that delivers the files deletes each one once it has delivered it; the
+    registry cannot tell a file that was read from one that was not."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -68,12 +78,13 @@ class FileTransport:
 
     async def send(self, message: EmailMessage) -> None:
         try:
-            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            self._private_folder()
             name = str(message["Message-ID"]).strip("<>").replace("/", "_")
             target = self.folder / f"{name}.eml"
             temporary = self.folder / f".{name}.{secrets.token_hex(4)}.tmp"
             descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(descriptor, "wb") as handle:
+                os.fchmod(handle.fileno(), 0o600)  # the umask could have taken the owner's bits
                 handle.write(message.as_bytes())
                 handle.flush()
                 os.fsync(handle.fileno())
@@ -81,6 +92,50 @@ class FileTransport:
         except OSError as error:
             raise DeliveryError(f"cannot write the message: {error}") from error
 
+    def _private_folder(self) -> None:
+        """The folder, readable by the registry's user alone, also if someone made it
+        before with a wider mode."""
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if stat.S_IMODE(self.folder.stat().st_mode) != 0o700:
+            os.chmod(self.folder, 0o700)
+
+    def remove_older_than(self, cutoff: datetime) -> int:
+        """Delete the messages (and half-written files) written before `cutoff`; returns
+        how many. Other files in the folder are not the registry's and stay."""
+        removed = 0
+        try:
+            entries = list(os.scandir(self.folder))
+        except FileNotFoundError:
+            return 0
+        for entry in entries:
+            ours = entry.name.endswith(".eml") or (
+                entry.name.startswith(".") and entry.name.endswith(".tmp"))
+            try:
+                if not ours or not entry.is_file(follow_symlinks=False):
+                    continue
+                if entry.stat(follow_symlinks=False).st_mtime >= cutoff.timestamp():
+                    continue
+                os.unlink(entry.path)
+                removed += 1
+            except FileNotFoundError:  # a tool took it meanwhile
+                continue
+        return removed
+
 
 def transport_for(smtp_url: str, outbox_dir: Path) -> Transport:
     return SmtpTransport(smtp_url) if smtp_url else FileTransport(outbox_dir)
+
+
+def file_transport_refusal(settings: Settings) -> str | None:
+    """Why the file transport may not be used with these settings, or None.
+
+    A registry with a public https:// address is a production one: its mail must not
+    silently land on the server's disk because REGISTRY_SMTP_URL was forgotten."""
+    if (settings.smtp_url or settings.mail_file_transport_allowed
+            or not settings.base_url.startswith("https://")):
+        return None
+    return (f"REGISTRY_BASE_URL is {settings.base_url} but REGISTRY_SMTP_URL is not set, so "
+            f"every mail would be kept as a plaintext .eml file in {settings.outbox_dir}: "
+            "set REGISTRY_SMTP_URL (smtp+starttls://user:password@host:587), or "
+            "REGISTRY_MAIL_FILE_TRANSPORT_ALLOWED=true if that is really wanted")
+

@@ -14,7 +14,7 @@ import httpx
 
 from registry.changes.counters import POLL_SECONDS
 from tests.accessions.test_submission import FORM
-from tests.conftest import REPO, empty_database_in_a_thread
+from tests.conftest import REPO, empty_database_in_a_thread, keys_env
 from tests.serving.server import free_port, running_registry
 
 REGISTRY = str(Path(sys.executable).with_name("registry"))
@@ -27,7 +27,8 @@ def test_registry_verify_fetches_keys_and_lists_from_the_issuer(tmp_path, data_d
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {"REGISTRY_BASE_URL": base,
-           **({"REGISTRY_DATABASE_URL": database_url} if is_postgres else {})}
+           **({"REGISTRY_DATABASE_URL": database_url, **keys_env(data_dir)} if is_postgres
+              else {})}
 
     def cli(*args: str, check: bool = True) -> subprocess.CompletedProcess:
         return subprocess.run([REGISTRY, *args], cwd=tmp_path, env={**os.environ, **env},

@@ -25,7 +25,7 @@ import pytest
 
 from tests.accessions.test_submission import FORM
 from tests.browser.harness import AXE, HERE, RUNS, Audit, Checker, Run, Served, screenshots_dir
-from tests.conftest import IN_CI, empty_database_in_a_thread
+from tests.conftest import IN_CI, empty_database_in_a_thread, keys_env
 from tests.serving.server import running_registry
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -50,9 +50,10 @@ def emptied(data_dir, database_url):
 
 
 @pytest.fixture(scope="package")
-def served(tmp_path_factory, database_url, emptied) -> Iterator[Served]:
-    # Served against the same database engine as the rest of the run.
-    env = {"REGISTRY_DATABASE_URL": database_url} if database_url.startswith("postgres") else {}
+def served(tmp_path_factory, data_dir, database_url, emptied) -> Iterator[Served]:
+    # Served against the same database engine (and, there, with the run's keys).
+    env = ({"REGISTRY_DATABASE_URL": database_url, **keys_env(data_dir)}
+           if database_url.startswith("postgres") else {})
     # The mail a journey waits for goes out at once (to .eml files: no SMTP configured).
     env["REGISTRY_OUTBOX_POLL_SECONDS"] = "0.5"
     folder = tmp_path_factory.mktemp("browser")

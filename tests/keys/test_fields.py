@@ -56,7 +56,8 @@ def test_key_files_are_created_private_and_refused_when_others_can_read_them(tmp
 
 
 def test_configured_key_paths_are_used(tmp_path, migrated):
-    settings = make_settings(tmp_path, migrated.database_url,
+    # A database of its own: keys are made only for one that holds nothing sealed.
+    settings = make_settings(tmp_path, f"sqlite:///{tmp_path / 'fresh.sqlite3'}",
                              data_key_file=tmp_path / "elsewhere" / "data.json",
                              secret_key_file=tmp_path / "elsewhere" / "secret",
                              signing_keys_dir=tmp_path / "elsewhere" / "signing")

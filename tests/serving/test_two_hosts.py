@@ -45,13 +45,10 @@ def _private_copy(source: Path, target: Path) -> None:
     target.chmod(0o600)
 
 
-def _shared_keys(tmp_path: Path, env: dict[str, str]) -> dict[str, str]:
-    """Keys made once (by a first run, in a data directory of its own), then read by
-    both hosts from one folder, as an operator would provision them."""
-    first = tmp_path / "first"
-    subprocess.run([REGISTRY, "migrate"], cwd=tmp_path, check=True, capture_output=True,
-                   env={**os.environ, **env, "REGISTRY_DATA_DIR": str(first)})
-    made, shared = first / "keys", tmp_path / "keys"
+def _shared_keys(tmp_path: Path, data_dir: Path) -> dict[str, str]:
+    """The keys of the run that made the database (its tables hold what they sealed),
+    copied into one folder both hosts read, as an operator would provision them."""
+    made, shared = data_dir / "keys", tmp_path / "keys"
     shared.mkdir(mode=0o700)
     active = (made / "signing" / "active").read_text().strip()
     _private_copy(made / "data-keys.json", shared / "data-keys.json")
@@ -82,7 +79,7 @@ def test_a_decision_through_host_a_shows_on_host_b_at_once(tmp_path, data_dir,
     empty_database_in_a_thread(data_dir, database_url)
     common = {"REGISTRY_DATABASE_URL": database_url, "REGISTRY_BASE_URL": BASE_URL,
               "REGISTRY_OUTBOX_POLL_SECONDS": "3600"}  # mail: sent below by the CLI
-    common.update(_shared_keys(tmp_path, common))
+    common.update(_shared_keys(tmp_path, data_dir))
     folders = {name: tmp_path / name for name in ("a", "b", "cli")}
     for folder in folders.values():
         folder.mkdir()
