@@ -20,6 +20,7 @@ PACKAGES = (
     "registry.deadlines",
     "registry.changes",
     "registry.keys",
+    "registry.limits",
     "registry.staff",
     "registry.mail",
     "registry.accessions",

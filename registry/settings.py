@@ -59,6 +59,13 @@ class Settings(BaseSettings):
         "becomes the signing key, and is kept among the signing keys so that what it signed "
         "still verifies after it is replaced.")
     confirmation_link_hours: int = Field(default=48, ge=1, le=30 * 24)
+    public_actions_per_client_per_hour: int = Field(
+        default=20, ge=1, le=100_000, description="Applications, complaints and requests for "
+        "links one client (network address, as the proxy reports it; never stored) may send "
+        "in an hour.")
+    asked_mails_per_address_per_day: int = Field(
+        default=3, ge=1, le=1000, description="Mails that someone of the public can cause "
+        "to one address in a day (confirmation links, links to withdraw or to declare).")
     purge_unconfirmed_days: int = Field(default=7, ge=1, le=3650)
     purge_rejected_days: int = Field(default=90, ge=1, le=3650)
     question_answer_days: int = Field(

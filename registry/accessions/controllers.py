@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import CacheControlHeader, State
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, Parameter
@@ -33,6 +33,7 @@ from registry.accessions.schemas import (
     SignatoryState,
     TokenRequest,
 )
+from registry.limits import services as limits
 from registry.principles import services as principles
 from registry.refusals import Invalid, Refusal
 from registry.translation import NP_
@@ -180,7 +181,7 @@ class AccedePages(Controller):
         return Template("accede/form.html", context=await _form_context({}, {}))
 
     @post("/")
-    async def submit(self, state: State, data: Annotated[
+    async def submit(self, request: Request, state: State, data: Annotated[
             dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Template:
         values = _form_data(data)  # as given: the page shows them again
         answers, found = dict(values), {}
@@ -205,6 +206,7 @@ class AccedePages(Controller):
             return Template("accede/form.html", status_code=400,
                             context=await _form_context(values, _on_the_page(found)))
         try:
+            await limits.check_request(request)
             submitted = await services.submit(form, language=i18n.current(),
                                               settings=state.settings)
         except Refusal as refusal:
@@ -220,18 +222,19 @@ class AccedePages(Controller):
                                                        "contact_email": ""})
 
     @post("/resend")
-    async def resend(self, state: State, data: Annotated[
+    async def resend(self, request: Request, state: State, data: Annotated[
             dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Template:
         given = data.get("contact_email", "")
         try:
-            request = ResendRequest.model_validate({"contact_email": given})
+            asked = ResendRequest.model_validate({"contact_email": given})
         except ValidationError as error:
             return Template("accede/resend.html", status_code=400, context={
                 "done": False, "errors": placed(problems(error), EMAIL),
                 "contact_email": _kept(given)})
+        await limits.check_request(request)
         return Template("accede/resend.html", context={
             "done": True, "errors": {}, "answer": _(services.RESEND_ANSWER)},
-            background=after_answering(services.resend_confirmation, request.contact_email,
+            background=after_answering(services.resend_confirmation, asked.contact_email,
                                         settings=state.settings))
 
     @get("/confirm/{token:str}")
@@ -282,19 +285,20 @@ class AccedePages(Controller):
             "days": state.settings.withdrawal_cooling_off_days})
 
     @post("/withdraw")
-    async def withdraw_request(self, state: State,
+    async def withdraw_request(self, request: Request, state: State,
                                data: Annotated[dict[str, Any], FORM]) -> Template:
         given = data.get("contact_email", "")
         try:
-            request = ResendRequest.model_validate({"contact_email": given})
+            asked = ResendRequest.model_validate({"contact_email": given})
         except ValidationError as error:
             return Template("accede/withdraw_request.html", status_code=400, context={
                 "done": False, "errors": placed(problems(error), EMAIL),
                 "contact_email": _kept(given),
                 "days": state.settings.withdrawal_cooling_off_days})
+        await limits.check_request(request)
         return Template("accede/withdraw_request.html", context={
             "done": True, "errors": {}, "answer": _(lifecycle.ASK_WITHDRAWAL_ANSWER)},
-            background=after_answering(lifecycle.ask_withdrawal, request.contact_email,
+            background=after_answering(lifecycle.ask_withdrawal, asked.contact_email,
                                         settings=state.settings))
 
     @get("/withdraw/{token:str}")
@@ -357,9 +361,10 @@ class AccessionApi(Controller):
     tags = ["accessions"]  # noqa: RUF012 - Litestar reads this class attribute as it is
 
     @post("/", status_code=201)
-    async def submit(self, data: Annotated[AccessionForm, Body()],
+    async def submit(self, request: Request, data: Annotated[AccessionForm, Body()],
                      state: State) -> AccessionAccepted:
         """Submit an accession. A confirmation link goes to the contact e-mail address."""
+        await limits.check_request(request)
         submitted = await services.submit(data, language=i18n.current(),
                                           settings=state.settings)
         return AccessionAccepted(
@@ -377,10 +382,11 @@ class AccessionApi(Controller):
                 "sha256": statements.digest(statement)}
 
     @post("/resend", status_code=202)
-    async def resend(self, data: Annotated[ResendRequest, Body()],
+    async def resend(self, request: Request, data: Annotated[ResendRequest, Body()],
                      state: State) -> Response[dict[str, str]]:
         """Send a new confirmation link (at most one every 10 minutes). The answer is the
         same whether or not an application with this address exists."""
+        await limits.check_request(request)
         return Response({"detail": _(services.RESEND_ANSWER)}, status_code=202,
                         background=after_answering(services.resend_confirmation,
                                                     data.contact_email,
@@ -410,10 +416,11 @@ class AccessionApi(Controller):
         return _state(await lifecycle.reaffirm(data.token, settings=state.settings))
 
     @post("/withdrawal", status_code=202)
-    async def ask_withdrawal(self, data: Annotated[ResendRequest, Body()],
+    async def ask_withdrawal(self, request: Request, data: Annotated[ResendRequest, Body()],
                              state: State) -> Response[dict[str, str]]:
         """Ask for a link to withdraw: it goes to the contact address, if an accession
         with it is in the register. The answer is the same either way."""
+        await limits.check_request(request)
         return Response({"detail": _(lifecycle.ASK_WITHDRAWAL_ANSWER)}, status_code=202,
                         background=after_answering(lifecycle.ask_withdrawal,
                                                     data.contact_email,

@@ -77,6 +77,7 @@ from registry.facts import kinds as facts
 from registry.facts import services as public
 from registry.keys import tokens
 from registry.keys.sealed import seal
+from registry.limits import services as limits
 from registry.principles import services as principles
 from registry.refusals import Conflict, Invalid
 from registry.settings import Settings
@@ -221,7 +222,9 @@ async def ask_withdrawal(email: str, *, settings: Settings) -> None:
                     or await AccessionLink.exists().where(
                         (AccessionLink.accession == h.accession["id"])
                         & (AccessionLink.purpose == LinkPurpose.withdraw)
-                        & (AccessionLink.created_at > now - ASK_AGAIN_AFTER))):
+                        & (AccessionLink.created_at > now - ASK_AGAIN_AFTER))
+                    or not await limits.mail_allowed_to(h.application["contact_email"],
+                                                        settings=settings)):
                 continue
             url = await _mailed_link(h, LinkPurpose.withdraw,
                                      timedelta(hours=settings.confirmation_link_hours),

@@ -9,12 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from registry import db
-from registry.accessions.tables import (
-    Accession,
-    AccessionLink,
-    AccessionMessage,
-    AccessionStatus,
-)
+from registry.accessions import services
+from registry.accessions.tables import Accession, AccessionStatus
 from registry.audit import services as audit
 from registry.audit.tags import EventTag
 from registry.settings import Settings
@@ -44,9 +40,7 @@ async def purge(settings: Settings, *, actor: audit.Actor,
             & (Accession.decided_at < rejected_before))]
         doomed = unconfirmed + rejected
         if doomed:
-            await AccessionLink.delete().where(AccessionLink.accession.is_in(doomed))
-            await AccessionMessage.delete().where(AccessionMessage.accession.is_in(doomed))
-            await Accession.delete().where(pk.is_in(doomed))
+            await services.forget(doomed)
             await audit.record(EventTag.accession_applications_purged, actor=actor,
                                details={"unconfirmed": len(unconfirmed),
                                         "rejected": len(rejected)})

@@ -14,12 +14,19 @@ from typing import Any
 from registry import db, keys, labels
 from registry.accessions import statement as statements
 from registry.accessions.schemas import AccessionForm
-from registry.accessions.tables import Accession, AccessionLink, AccessionStatus, LinkPurpose
+from registry.accessions.tables import (
+    Accession,
+    AccessionLink,
+    AccessionMessage,
+    AccessionStatus,
+    LinkPurpose,
+)
 from registry.audit import services as audit
 from registry.audit.tags import EventTag
 from registry.keys import signing, tokens
 from registry.keys.sealed import seal, unseal
 from registry.keys.tokens import MAX_LENGTH, new_token, token_hash
+from registry.limits import services as limits
 from registry.mail import services as mail
 from registry.principles import services as principles
 from registry.refusals import Conflict, Gone, Invalid, NotFound
@@ -113,15 +120,37 @@ async def preview(form: AccessionForm) -> dict[str, Any]:
                             on=_statement_date(form, _now()))
 
 
-async def _send_confirmation(accession_id: int, *, to: str, language: str,
-                             context: dict[str, Any], settings: Settings,
+async def _send_confirmation(accession_id: int, *, to: str, language: str, version: str,
+                             statement_sha256: str, settings: Settings,
                              now: datetime) -> None:
-    """A new confirmation link, mailed (inside the caller's transaction)."""
+    """A new confirmation link, mailed (inside the caller's transaction) in the registry's
+    own words only: nothing the applicant typed is in it, so that nobody can make the
+    registry carry their words to someone else's address. An address that had its day's
+    share of such mails gets none, and nobody is told: the answer is the same."""
+    if not await limits.mail_allowed_to(to, settings=settings):
+        return
     token = await new_link(accession_id, LinkPurpose.confirm,
-                            timedelta(hours=settings.confirmation_link_hours), now)
+                           timedelta(hours=settings.confirmation_link_hours), now)
     await mail.queue(to, "accession_confirm", language=language, context={
-        **context, "hours": settings.confirmation_link_hours,
+        "version": version, "statement_sha256": statement_sha256,
+        "hours": settings.confirmation_link_hours,
         "url": f"{settings.base_url}/accede/confirm/{token}"})
+
+
+async def forget(ids: list[int]) -> None:
+    """Delete applications that were never published, with their links and messages."""
+    if ids:
+        await AccessionLink.delete().where(AccessionLink.accession.is_in(ids))
+        await AccessionMessage.delete().where(AccessionMessage.accession.is_in(ids))
+        await Accession.delete().where(_ACCESSION.is_in(ids))
+
+
+async def _replace_unconfirmed(lookup: str) -> None:
+    """One application per address waits for confirmation: a new one takes the place of
+    the one before, whose link stops working. The address's owner is the one who can
+    confirm, so the last application they sent is the one that counts."""
+    await forget([r["id"] for r in await Accession.select(_ACCESSION.as_alias("id")).where(
+        (Accession.email_lookup == lookup) & (Accession.status == S.pending_confirmation))])
 
 
 async def submit(form: AccessionForm, *, language: str, settings: Settings) -> Submitted:
@@ -146,6 +175,7 @@ async def submit(form: AccessionForm, *, language: str, settings: Settings) -> S
             raise Conflict(N_(
                 "This application was already received. Check your e-mail for the "
                 "confirmation link, including the spam folder, or ask for a new link."))
+        await _replace_unconfirmed(lookup)
         rows = await Accession.insert(Accession(
             public_id=public_id,
             version=version.row_id,
@@ -162,9 +192,8 @@ async def submit(form: AccessionForm, *, language: str, settings: Settings) -> S
             confirmation_sent_at=now,
         ))
         await _send_confirmation(rows[0]["id"], to=form.contact_email, language=language,
-                                 settings=settings, now=now, context={
-            "name": form.representative_name, "public_name": form.public_name,
-            "version": version.version_id, "statement_sha256": digest})
+                                 version=version.version_id, statement_sha256=digest,
+                                 settings=settings, now=now)
         await audit.record(EventTag.accession_application_submitted, actor=audit.ANONYMOUS,
                            subject=f"accession:{public_id}",
                            details={"version": version.version_id,
@@ -197,12 +226,10 @@ async def resend_confirmation(email: str, *, settings: Settings) -> None:
             _ACCESSION == row["id"])
         statement = json.loads(unseal(Accession.statement, row["statement"]))
         await _send_confirmation(row["id"], to=application["contact_email"],
-                                 language=application["language"], settings=settings,
-                                 now=now, context={
-            "name": application["representative_name"],
-            "public_name": application["public_name"],
-            "version": statement["principles"]["version"],
-            "statement_sha256": row["statement_hash"]})
+                                 language=application["language"],
+                                 version=statement["principles"]["version"],
+                                 statement_sha256=row["statement_hash"],
+                                 settings=settings, now=now)
         await audit.record(EventTag.accession_confirmation_resent, actor=audit.ANONYMOUS,
                            subject=f"accession:{row['public_id']}")
 

@@ -6,7 +6,7 @@ import base64
 import binascii
 from typing import Annotated, Any
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.datastructures import CacheControlHeader, State, UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, Parameter, QueryParameter
@@ -26,6 +26,7 @@ from registry.cases.schemas import (
     MessageOut,
     RespondentWriting,
 )
+from registry.limits import services as limits
 from registry.principles import services as principles
 from registry.refusals import Conflict, Invalid, NotFound, Refusal, TooMany
 from registry.settings import Settings
@@ -139,20 +140,22 @@ class ComplaintPages(Controller):
             {"respondent": respondent or "", "anonymous": True, "principles": []}, {}))
 
     @post("/new", request_max_body_size=PAGE_LIMIT)
-    async def file(self, state: State, data: Annotated[dict[str, Any], MULTIPART]) -> Template:
+    async def file(self, request: Request, state: State,
+                   data: Annotated[dict[str, Any], MULTIPART]) -> Template:
         settings: Settings = state.settings
         values = _form_values(data)
         try:
             form = ComplaintForm.model_validate(values)
             evidence = services.check_evidence(await _uploads(data.get("evidence")), settings)
+            await limits.check_request(request)
             filed = await services.file(form, language=i18n.current(), evidence=evidence,
                                         settings=settings)
         except ValidationError as error:
             return Template("cases/new.html", status_code=400,
                             context=await _form_context(values, problems(error)))
-        except Invalid as refusal:
-            return Template("cases/new.html", status_code=400, context=await _form_context(
-                values, refusal.form_problems(_)))
+        except (Invalid, TooMany) as refusal:
+            return Template("cases/new.html", status_code=errors.status_of(refusal),
+                            context=await _form_context(values, refusal.form_problems(_)))
         return Template("cases/filed.html", context={"filed": filed})
 
     @get("/follow-up")
@@ -254,9 +257,11 @@ class ComplaintPages(Controller):
         return Template("cases/declare_request.html", context={"sent": False})
 
     @post("/declare")
-    async def declare_request(self, state: State,
+    async def declare_request(self, request: Request, state: State,
                               data: Annotated[dict[str, Any], FORM]) -> Template:
         email = str(data.get("contact_email", ""))[:254]
+        if "@" in email:
+            await limits.check_request(request)
         # Answered first, the work done after: how long the answer takes must not tell
         # whether the address is a signatory's.
         return Template("cases/declare_request.html", context={
@@ -332,12 +337,14 @@ class ComplaintApi(Controller):
     cache_control = NO_STORE
 
     @post("/", status_code=201, request_max_body_size=API_LIMIT)
-    async def file(self, state: State, data: Annotated[ComplaintIn, Body()]) -> CaseFiled:
+    async def file(self, request: Request, state: State,
+                   data: Annotated[ComplaintIn, Body()]) -> CaseFiled:
         """File a complaint or a conflict of interest. The receipt code is in this answer
         only: keep it, with the reference, to follow the case up."""
         settings: Settings = state.settings
         evidence = services.check_evidence(_decoded(data.evidence), settings)
         form = ComplaintForm.model_validate(data.model_dump(exclude={"evidence"}))
+        await limits.check_request(request)
         filed = await services.file(form, language=i18n.current(), evidence=evidence,
                                     settings=settings)
         return CaseFiled(reference=filed.reference, receipt_code=filed.receipt_code)

@@ -36,6 +36,7 @@ from registry.cases.tables import (
     Stage,
 )
 from registry.keys.sealed import seal, seal_moment
+from registry.limits import services as limits
 from registry.refusals import Conflict, Invalid, NotFound, TooMany
 from registry.settings import Settings
 from registry.staff.permissions import Role
@@ -266,7 +267,9 @@ async def ask_declaration(email: str, *, settings: Settings) -> None:
                     or await AccessionLink.exists().where(
                         (AccessionLink.accession == h.accession["id"])
                         & (AccessionLink.purpose == LinkPurpose.declare_conflict)
-                        & (AccessionLink.created_at > now - ASK_AGAIN_AFTER))):
+                        & (AccessionLink.created_at > now - ASK_AGAIN_AFTER))
+                    or not await limits.mail_allowed_to(h.application["contact_email"],
+                                                        settings=settings)):
                 continue
             token = await accessions.new_link(
                 h.accession["id"], LinkPurpose.declare_conflict,

@@ -4,23 +4,29 @@ refused by the service in words rather than by the framework with a 400."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 
+from registry.validation import Form
 
-class LoginForm(BaseModel):
+
+class LoginForm(Form):
+    SECRETS: ClassVar[frozenset[str]] = frozenset({"password"})  # compared, never shown
+
     email: str = Field(default="", max_length=320)
     password: str = Field(default="", max_length=1000)
     next: str = Field(default="/staff", max_length=500)
 
 
-class CodeForm(BaseModel):
+class CodeForm(Form):
     code: str = Field(default="", max_length=64)
     next: str = Field(default="/staff", max_length=500)
 
 
-class EnrolForm(BaseModel):
+class EnrolForm(Form):
+    SECRETS: ClassVar[frozenset[str]] = frozenset({"password", "password_again"})
+
     password: str = Field(default="", max_length=1000)
     password_again: str = Field(default="", max_length=1000)
     code: str = Field(default="", max_length=64)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from registry import db, keys, runtime
+from registry import db, keys, runtime, validation
 from registry.audit import services as audit
 from registry.audit.tags import EventTag
 from registry.keys.sealed import seal, unseal
@@ -122,7 +122,7 @@ def _validated(email: str, name: str, roles: frozenset[Role]) -> tuple[str, str]
     email, name = email.strip(), " ".join(name.split())
     if not EMAIL.match(email) or len(email) > 254:
         raise Invalid(N_("%(email)r is not an e-mail address."), email=email[:100])
-    if not 1 <= len(name) <= 200 or any(unicodedata.category(c) == "Cc" for c in name):
+    if not 1 <= len(name) <= 200 or validation.hidden_character(name) is not None:
         raise Invalid(N_("The name must be 1 to 200 printable characters."))
     if not roles:
         raise Invalid(N_("Give at least one role: %(roles)s."),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import typing
 
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from registry.accessions.tables import Accession
 from registry.app import create_app
@@ -33,11 +33,19 @@ def _body_models(app) -> dict[str, type[BaseModel]]:
 def test_every_body_a_route_takes_as_a_model_is_a_form(synced):
     models = _body_models(create_app(synced))
     assert len(models) > 20
-    # Staff login forms (passwords, codes) are compared, never shown: checked elsewhere.
     not_forms = {where: model.__name__ for where, model in models.items()
-                 if not issubclass(model, Form)
-                 and model.__module__ != "registry.staff.schemas"}
+                 if not issubclass(model, Form)}
     assert not_forms == {}
+
+
+def test_passwords_are_taken_as_typed_and_the_rest_of_a_login_is_checked():
+    from registry.staff.schemas import EnrolForm, LoginForm
+
+    odd = "pass\u202eword\u200b"  # a password is compared, never shown: any character
+    assert LoginForm(email="a@example.org", password=odd).password == odd
+    assert EnrolForm(password=odd, password_again=odd).password_again == odd
+    with pytest.raises(ValidationError):
+        LoginForm(email="a\u202e@example.org", password="x")
 
 
 @pytest.mark.parametrize(("text", "hidden"), [

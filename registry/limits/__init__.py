@@ -1,0 +1,1 @@
+"""How often the public may make the registry act: counts per window, never who."""
