@@ -9,13 +9,21 @@ from __future__ import annotations
 
 import re
 import secrets
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
-# Checked when a reference matches no case, so that both answers take the same time.
-_DUMMY = _hasher.hash("0000000000000000")
+
+
+@cache
+def _dummy() -> str:
+    """Checked when a reference matches no case, so that both answers take the same time
+    (made on first use: every command would pay for it at start)."""
+    return _hasher.hash("0000000000000000")
+
+
 DIGITS = 16
 
 
@@ -35,6 +43,6 @@ def matches(code: str, hashed: str | None) -> bool:
     """Whether the code opens this hash; with no hash, the same work and False."""
     digits = normal(code) or ""
     try:
-        return bool(_hasher.verify(hashed or _DUMMY, digits)) and hashed is not None
+        return bool(_hasher.verify(hashed or _dummy(), digits)) and hashed is not None
     except (VerificationError, InvalidHashError):
         return False

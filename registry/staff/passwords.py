@@ -12,9 +12,14 @@ from registry.refusals import Invalid
 from registry.translation import N_, NP_
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended costs
-# Verified when an e-mail matches no account, so that both cases take the same time.
-_DUMMY_HASH = _hasher.hash("not a real password: equalises login timing")
 MAX_LENGTH = 256
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified when an e-mail matches no account, so that both cases take the same time
+    (made on first use: every command would pay for it at start)."""
+    return _hasher.hash("not a real password: equalises login timing")
 
 
 @cache
@@ -53,6 +58,6 @@ def verify(stored_hash: str | None, password: str) -> bool:
     if len(password) > MAX_LENGTH:
         return False
     try:
-        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        return _hasher.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False

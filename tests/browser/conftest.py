@@ -56,6 +56,9 @@ def served(tmp_path_factory, data_dir, database_url, emptied) -> Iterator[Served
            if database_url.startswith("postgres") else {})
     # The mail a journey waits for goes out at once (to .eml files: no SMTP configured).
     env["REGISTRY_OUTBOX_POLL_SECONDS"] = "0.5"
+    # Every journey comes from 127.0.0.1 within the hour: more than one person's share of
+    # public actions (tests/accessions/test_no_relay.py checks the limit itself).
+    env["REGISTRY_PUBLIC_ACTIONS_PER_CLIENT_PER_HOUR"] = "100000"
     folder = tmp_path_factory.mktemp("browser")
     with running_registry(folder, env=env) as base:
         yield Served(base, folder, env)
