@@ -122,15 +122,30 @@ async def _signatory_page(request: Request, public_id: str,
         "staff": current_staff(request)})
 
 
+def _pages_around(page: lifecycle.StaffPage) -> list[int | None]:
+    """The page numbers to link, GOV.UK style: the first, the last, and those next to
+    this one, with None for a gap (shown as an ellipsis)."""
+    wanted = sorted({1, page.pages, *range(page.number - 1, page.number + 2)} & set(
+        range(1, page.pages + 1)))
+    shown: list[int | None] = []
+    for number in wanted:
+        if shown and number - (shown[-1] or 0) > 1:
+            shown.append(None)
+        shown.append(number)
+    return shown
+
+
 class SignatoryPages(Controller):
     path = "/staff/signatories"
     include_in_schema = False
     cache_control = CacheControlHeader(no_store=True)
 
     @get("/", opt=VIEW)
-    async def index(self) -> Template:
-        return Template("staff/signatories/index.html",
-                        context={"views": await lifecycle.staff_list()})
+    async def index(self, page: Annotated[int, Parameter(ge=1, le=1_000_000)] = 1) -> Template:
+        """A page of the signatories by name (50 a page), with links to the others."""
+        found = await lifecycle.staff_list(page)
+        return Template("staff/signatories/index.html", context={
+            "page": found, "views": found.views, "around": _pages_around(found)})
 
     @get("/{public_id:str}", opt=VIEW)
     async def detail(self, public_id: ID, request: Request) -> Template:

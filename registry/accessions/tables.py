@@ -69,7 +69,8 @@ class Accession(Table, tablename="accession"):
     statement_hash = Varchar(length=64)  # SHA-256 of the canonical statement
     applicant_signature = sealed(Text(null=True, default=None))  # JWS and JWK, if given
     receipt = sealed(Text(null=True, default=None))  # the registry's countersignature
-    signatory = ForeignKey(Signatory, on_delete=OnDelete.restrict, null=True, default=None)
+    signatory = ForeignKey(Signatory, on_delete=OnDelete.restrict, null=True, default=None,
+                           index=True)
     submitted_at = Timestamptz()
     confirmed_at = Timestamptz(null=True, default=None)
     confirmation_sent_at = Timestamptz()
