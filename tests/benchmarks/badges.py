@@ -1,15 +1,18 @@
-"""Benchmark: badges under load, beside a bare route in the same process.
+"""Benchmark: the registry's public routes under load, against a truly bare route.
 
-Seeds a fresh database with signatories and their badges, starts the app as `registry
-serve` does (uvicorn, one worker, no access log) with one extra route returning a
-constant, and drives each URL with wrk (Debian package `wrk`):
+Seeds a fresh database with signatories and their badges, starts the registry as
+`registry serve` does (uvicorn, one worker, no access log) and, beside it under the same
+uvicorn settings, a bare Litestar app of its own (tests/benchmarks/bare_app.py: one
+route returning a constant, no middleware). Drives each URL with wrk (Debian `wrk`):
 
     python -m tests.benchmarks.badges                          # SQLite in a temp dir
     python -m tests.benchmarks.badges --database-url postgresql://.../bench_db
 
-Prints requests per second, p50 and p99 for the bare route, the SVG badge, a conditional
-SVG request (304) and the verify API, each with its ratio to the bare route.
-Targets (issue 5): SVG at least 50 % of the bare route, 304 at least 70 %.
+Prints requests per second, p50 and p99 for the bare route (measured first and last),
+/healthz, the SVG badge, a conditional SVG request (304), the verify API, a principles
+page and a register search, each with its ratio to the bare route. Targets (issue 12):
+/healthz and the 304 at least 90 %, the SVG 80 %, the verify API 50 %, the principles
+page 50 %.
 """
 
 from __future__ import annotations
@@ -100,7 +103,7 @@ def main() -> None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
 
     data_dir = Path(tempfile.mkdtemp(prefix="registry-badge-bench-"))
-    port = free_port()
+    port, bare_port = free_port(), free_port()
     env = {**os.environ, "REGISTRY_DATA_DIR": str(data_dir), "REGISTRY_PORT": str(port),
            "REGISTRY_BASE_URL": f"http://127.0.0.1:{port}"}
     if args.database_url:
@@ -110,18 +113,25 @@ def main() -> None:
     badge_ids = asyncio.run(seed(settings, args.badges))
     badge = badge_ids[len(badge_ids) // 2]
 
-    # As `registry serve` runs it: uvicorn, one worker, no access log, no server header.
-    server = subprocess.Popen([
-        sys.executable, "-m", "uvicorn", "tests.benchmarks.badge_app:create_benchmark_app",
-        "--factory", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-        "--no-access-log", "--no-server-header", "--proxy-headers"], env=env)
-    base = f"http://127.0.0.1:{port}"
+    # As `registry serve` runs it: uvicorn, one worker, no access log, no server header;
+    # the bare app under exactly the same settings.
+    def uvicorn(factory: str, on: int) -> subprocess.Popen:
+        return subprocess.Popen([
+            sys.executable, "-m", "uvicorn", factory, "--factory", "--host", "127.0.0.1",
+            "--port", str(on), "--workers", "1", "--no-access-log", "--no-server-header",
+            "--proxy-headers"], env=env)
+
+    server = uvicorn("registry.app:create_app_from_environment", port)
+    bare_server = uvicorn("tests.benchmarks.bare_app:create_bare_app", bare_port)
+    base, bare_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{bare_port}/bare"
     try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/bench/bare", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
+        for url in (f"{base}/readyz", bare_url):
+            for _ in range(200):
+                try:
+                    if httpx.get(url, timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
                 time.sleep(0.1)
         svg = httpx.get(f"{base}/badges/{badge}.svg")
         etag = svg.headers["etag"]
@@ -136,14 +146,20 @@ def main() -> None:
         post.write_text('wrk.method = "POST"\nwrk.body = ' + json.dumps(body)
                         + '\nwrk.headers["Content-Type"] = "application/json"\n')
 
+        pages = {"healthz": f"{base}/healthz", "principles": f"{base}/principles/1.0",
+                 "search": f"{base}/register?q=Centre+1"}
+        for url in pages.values():
+            assert httpx.get(url).status_code == 200, url
+
         # Warm up every URL (and let the start-up daily pass finish) before measuring.
         time.sleep(2)
-        for url in (f"{base}/bench/bare", f"{base}/badges/{badge}.svg"):
+        for url in (bare_url, f"{base}/badges/{badge}.svg", *pages.values()):
             wrk(url, seconds=2, connections=args.connections)
         wrk(f"{base}/api/v1/verify", seconds=2, connections=args.connections, script=post)
-        bare_before = wrk(f"{base}/bench/bare", seconds=args.seconds,
-                          connections=args.connections)
+        bare_before = wrk(bare_url, seconds=args.seconds, connections=args.connections)
         runs = {
+            "/healthz": wrk(pages["healthz"], seconds=args.seconds,
+                            connections=args.connections),
             "SVG badge": wrk(f"{base}/badges/{badge}.svg", seconds=args.seconds,
                              connections=args.connections),
             "SVG badge, conditional (304)": wrk(
@@ -151,21 +167,25 @@ def main() -> None:
                 connections=args.connections, headers={"If-None-Match": etag}),
             "verify API (POST)": wrk(f"{base}/api/v1/verify", seconds=args.seconds,
                                      connections=args.connections, script=post),
+            "/principles/1.0": wrk(pages["principles"], seconds=args.seconds,
+                                   connections=args.connections),
+            "register search": wrk(pages["search"], seconds=args.seconds,
+                                   connections=args.connections),
         }
-        bare_after = wrk(f"{base}/bench/bare", seconds=args.seconds,
-                         connections=args.connections)
+        bare_after = wrk(bare_url, seconds=args.seconds, connections=args.connections)
         # The bare route is measured first and last; the table shows the mean of both.
-        runs = {"bare route (constant)": {
+        runs = {"bare Litestar app (constant)": {
             key: (bare_before[key] + bare_after[key]) / 2 for key in bare_before}, **runs}
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for process in (server, bare_server):
+            process.terminate()
+            process.wait(timeout=30)
         shutil.rmtree(data_dir, ignore_errors=True)
 
-    bare = runs["bare route (constant)"]["rps"]
+    bare = runs["bare Litestar app (constant)"]["rps"]
     engine = "PostgreSQL" if args.database_url else "SQLite"
     print(f"\n{engine}, {args.badges} badges, wrk -t1 -c{args.connections} -d{args.seconds}s; "
-          f"bare route {bare_before['rps']:.0f} req/s before, {bare_after['rps']:.0f} after")
+          f"bare app {bare_before['rps']:.0f} req/s before, {bare_after['rps']:.0f} after")
     print("| request | req/s | p50 ms | p99 ms | of bare |")
     print("|---|---|---|---|---|")
     for label, run in runs.items():
