@@ -13,7 +13,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.template import TemplateConfig
 
-from registry import __version__, capabilities, db, keys, runtime
+from registry import __version__, capabilities, db, keys, runtime, workers
 from registry.changes import counters as changes
 from registry.deadlines import scheduler
 from registry.settings import Settings
@@ -85,3 +85,4 @@ def create_app(settings: Settings, *, run_scheduler: bool = False) -> Litestar:
 def create_app_from_environment() -> Litestar:
     """The factory the ASGI server calls in each worker: settings from REGISTRY_* variables."""
     return create_app(Settings(), run_scheduler=True)
+    workers.follow_parent()  # a worker of `serve --workers N` ends with its supervisor

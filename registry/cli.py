@@ -42,6 +42,10 @@ async def _prepare(settings: Settings) -> principles.SyncReport:
     return await sync_texts(settings)
 
 
+GRACEFUL_SHUTDOWN_SECONDS = 20
+WORKER_HEALTHCHECK_SECONDS = 30
+
+
 @main.command()
 @click.option("--host", help="Address to listen on (default REGISTRY_HOST or 127.0.0.1).")
 @click.option("--port", type=int, help="Port (default REGISTRY_PORT or 8000).")
@@ -52,7 +56,9 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     deadlines, the outbox, the purge, fresh status lists).
 
     With no configuration at all this serves on http://127.0.0.1:8000 with a SQLite
-    database under ./var.
+    database under ./var. With --workers N this process supervises N worker processes
+    that share its listening socket; each runs the scheduler, whose jobs are claimed in
+    the database, and each ends if this process is killed.
     """
     import uvicorn
 
@@ -73,6 +79,13 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         # The access log would write every visitor's IP address: the registry keeps none.
         access_log=False,
         server_header=False,
+        # On SIGTERM a worker stops taking connections and gives the requests under way
+        # this long to finish; then its scheduler ends its pass (see the README's *Serving*).
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        # With --workers, a worker that does not answer the supervisor's ping within
+        # this is killed and replaced: a new one imports the whole registry first, which
+        # on a busy host takes longer than uvicorn's 5 s (and would be killed again).
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
 
 
