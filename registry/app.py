@@ -84,5 +84,5 @@ def create_app(settings: Settings, *, run_scheduler: bool = False) -> Litestar:
 
 def create_app_from_environment() -> Litestar:
     """The factory the ASGI server calls in each worker: settings from REGISTRY_* variables."""
-    return create_app(Settings(), run_scheduler=True)
     workers.follow_parent()  # a worker of `serve --workers N` ends with its supervisor
+    return create_app(Settings(), run_scheduler=True)
