@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import io
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import qrcode
@@ -160,7 +160,13 @@ def wrap(text: str, *, bold: bool, size: int, width: float, lines: int = 2
     return tuple(line.replace("\u00a0", " ") for line in out)
 
 
-@cache
+# QR codes drawn lately, by verification URL: one per badge, so a bound, or the cache
+# would grow with every badge ever drawn (each is some 16 kB). A badge's images are
+# stored once drawn (services.py), so this only spares drawing the SVG and the PNG twice.
+QR_CACHE_SIZE = 256
+
+
+@lru_cache(maxsize=QR_CACHE_SIZE)
 def _qr_matrix(url: str) -> list[list[bool]]:
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=2)
     code.add_data(url)
