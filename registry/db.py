@@ -76,14 +76,38 @@ def all_tables() -> list[type[Table]]:
     return [*tables, Migration]
 
 
+def _private(folder: Path, *, ours: bool) -> None:
+    """A folder only the service's user can enter, whatever the umask: made so, and, if
+    it is the registry's own (its data directory), made so again if it was not."""
+    if not folder.exists():
+        folder.mkdir(parents=True, mode=0o700)
+        ours = True
+    if ours and (folder.stat().st_mode & 0o777) != 0o700:
+        os.chmod(folder, 0o700)
+
+
+def _private_file(path: Path) -> None:
+    """The SQLite file readable by the service's user only, whatever the umask (SQLite
+    gives its -wal and -shm files the same mode)."""
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    if (path.stat().st_mode & 0o777) != 0o600:
+        os.chmod(path, 0o600)
+
+
 def configure(settings: Settings) -> Engine:
-    """Bind every table (and Piccolo's migration machinery) to the configured database."""
+    """Bind every table (and Piccolo's migration machinery) to the configured database.
+    The data directory (keys, mail files, the SQLite file) is made 0700, and the SQLite
+    file 0600: a copy of them is what a seizure or a careless backup hands over."""
     global _engine
     from registry import piccolo_conf
 
     engine = engine_for(settings.database_url)
+    _private(Path(settings.data_dir), ours=True)
     if isinstance(engine, SQLiteEngine):
-        Path(engine.path).parent.mkdir(parents=True, exist_ok=True)
+        database = Path(engine.path)
+        _private(database.parent, ours=database.parent.resolve()
+                 == Path(settings.data_dir).resolve())
+        _private_file(database)
         # WAL persists in the file: readers go on beside a writer.
         with contextlib.closing(sqlite3.connect(engine.path)) as connection:
             connection.execute("PRAGMA journal_mode=WAL")

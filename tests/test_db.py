@@ -64,3 +64,42 @@ async def test_the_requested_engine_is_the_one_in_use(settings):
         rows = await PrinciplesVersion.raw("PRAGMA journal_mode")
         assert rows[0]["journal_mode"] == "wal"
     assert PrinciplesVersion._meta.db is db.engine()
+
+
+def test_the_data_directory_and_the_sqlite_file_are_private_whatever_the_umask(tmp_path,
+                                                                              migrated):
+    """A careless umask must not leave the database readable by the host's other users."""
+    import os
+    import sqlite3
+    import stat
+
+    from registry import db, runtime
+    from tests.conftest import make_settings
+
+    data_dir = tmp_path / "var"
+    loose = tmp_path / "loose"
+    loose.mkdir(mode=0o777)
+    os.chmod(loose, 0o777)  # noqa: S103 - the careless folder under test
+    old = os.umask(0)
+    try:
+        for where, database in ((data_dir, data_dir / "registry.sqlite3"),
+                                (loose, loose / "registry.sqlite3")):
+            settings = make_settings(where, f"sqlite:///{database}")
+            db.configure(settings)
+            with sqlite3.connect(database) as connection:  # a write makes the -wal file
+                connection.execute("CREATE TABLE IF NOT EXISTS t (x)")
+                connection.execute("INSERT INTO t VALUES (1)")
+                wal = database.with_name(database.name + "-wal")
+                assert stat.S_IMODE(wal.stat().st_mode) == 0o600
+            assert stat.S_IMODE(where.stat().st_mode) == 0o700
+            assert stat.S_IMODE(database.stat().st_mode) == 0o600
+        # A SQLite file elsewhere: its folder, not the registry's, is left as it was.
+        shared = tmp_path / "shared"
+        shared.mkdir()
+        os.chmod(shared, 0o755)  # noqa: S103 - a folder not the registry's
+        db.configure(make_settings(data_dir, f"sqlite:///{shared / 'r.sqlite3'}"))
+        assert stat.S_IMODE(shared.stat().st_mode) == 0o755
+        assert stat.S_IMODE((shared / "r.sqlite3").stat().st_mode) == 0o600
+    finally:
+        os.umask(old)
+        runtime.configure(migrated)  # the run's database again, for the tests after
