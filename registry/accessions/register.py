@@ -96,13 +96,28 @@ class BadCursor(Invalid):
     """A page cursor that this register did not give out."""
 
 
+_SHOWN = (_ID, Signatory.public_id, Signatory.listing, Signatory.status, Signatory.version_id,
+          Signatory.acceded_at, Signatory.kind, Signatory.register_name,
+          Signatory.register_legal_name, Signatory.register_country, Signatory.register_city,
+          Signatory.register_website, Signatory.register_declarations, Signatory.search_key)
+
+
+def _listed() -> Any:
+    return Signatory.register_name.is_not_null() & Signatory.status.is_in(
+        list(PUBLIC_STATUSES))
+
+
 async def search(*, text: str = "", kind: str | None = None, status: str | None = None,
                  country: str | None = None, version: str | None = None,
                  cursor: str | None = None, limit: int = PAGE) -> Page:
     """Listed signatories matching every filter, in alphabetical order of their names
-    (transliterated, so the order is the same whatever the script), `limit` at a time."""
-    query = Signatory.select().where(
-        Signatory.register_name.is_not_null() & Signatory.status.is_in(list(PUBLIC_STATUSES)))
+    (transliterated, so the order is the same whatever the script), `limit` at a time.
+
+    Two queries: the page's ids, then their rows. The first reads only what an index
+    holds on PostgreSQL (the order index with the filtered columns, and trigrams of the
+    search key for the words: see the migration of 2026-12-03), so a word that few or no
+    names hold is found without reading every listed signatory."""
+    query = Signatory.select(_ID, Signatory.search_key).where(_listed())
     key = names.spelling_key(text) if text else ""
     for word in key.split()[:6]:
         query = query.where(Signatory.search_key.like(f"%{word}%"))
@@ -120,13 +135,17 @@ async def search(*, text: str = "", kind: str | None = None, status: str | None 
             raise BadCursor(N_("The page cursor is not valid: start again from the first page."))
         query = query.where((Signatory.search_key > after[0]) | (
             (Signatory.search_key == after[0]) & (_ID > after[1])))
-    rows = await query.order_by(Signatory.search_key, _ID).limit(limit + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
+    found = await query.order_by(Signatory.search_key, _ID).limit(limit + 1)
+    more = len(found) > limit
+    found = found[:limit]
+    # Listed still (read again: one unlisted in between is never shown).
+    by_id = {row["id"]: row for row in await Signatory.select(*_SHOWN).where(
+        _listed() & _ID.is_in([row["id"] for row in found]))} if found else {}
+    rows = [by_id[row["id"]] for row in found if row["id"] in by_id]
     shown = await deadlines.open_of_kinds(
         list(SHOWN_DEADLINES), [subject_of(row["public_id"]) for row in rows])
     return Page([_entry(r, shown.get(subject_of(r["public_id"]), {})) for r in rows],
-                _cursor(rows[-1]) if more and rows else None)
+                _cursor(found[-1]) if more and found else None)
 
 
 async def find(public_id: str) -> Entry | None:

@@ -87,15 +87,17 @@ class QueryCounter:
 
     def __init__(self) -> None:
         self.count = 0
+        self.queries: list[str] = []
 
     def __enter__(self) -> QueryCounter:
         engine = db.engine()
         self._engine, self._was = engine, engine.log_queries
         self._kind, self._printed = type(engine), type(engine).print_query
-        self.count = 0
+        self.count, self.queries = 0, []
 
         def counted(engine_: object, query_id: int, query: str) -> None:
             self.count += 1
+            self.queries.append(query)
 
         self._kind.print_query = counted  # type: ignore[method-assign,assignment]
         engine.log_queries = True
