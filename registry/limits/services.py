@@ -10,8 +10,7 @@ network address: a client's is hashed here, with the day, and forgotten.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-
-from litestar import Request
+from typing import Any, Protocol
 
 from registry import db, keys
 from registry.limits.tables import UseCount
@@ -77,7 +76,18 @@ async def check_client(address: str | None, *, settings: Settings) -> None:
         raise TooMany(TOO_OFTEN)
 
 
-async def check_request(request: Request) -> None:
+class Asking(Protocol):
+    """What `check_request` reads of an HTTP request (a Litestar one; this layer does not
+    import the web framework)."""
+
+    @property
+    def client(self) -> Any: ...
+
+    @property
+    def app(self) -> Any: ...
+
+
+async def check_request(request: Asking) -> None:
     """`check_client` for the client of a request, once its form has passed its checks:
     a person correcting a typo is not counted, an action the registry takes is."""
     await check_client(request.client.host if request.client else None,
