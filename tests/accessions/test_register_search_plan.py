@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-import pytest
+from piccolo.engine.postgres import PostgresEngine
 
-from registry import keys
+from registry import db, keys
 from registry.accessions import names, register
 from registry.accessions.tables import Signatory
 from tests.benchmarks.staff_list import QueryCounter
@@ -40,13 +40,16 @@ async def many_listed(count: int) -> None:
             search_key=names.spelling_key(name), acceded_at=now, created_at=now))
     for start in range(0, count, 500):
         await Signatory.insert(*rows[start:start + 500])
-    await Signatory.raw("VACUUM ANALYZE signatory")  # as autovacuum would after a load
+    # As autovacuum would after a load (statistics, and the map index-only scans need).
+    await Signatory.raw("VACUUM ANALYZE signatory" if isinstance(db.engine(), PostgresEngine)
+                        else "ANALYZE")
 
 
 def rows_read(plan: dict) -> int:
-    """Rows every scan of the plan produced or threw away by its filter."""
-    own = (plan.get("Actual Rows", 0) + plan.get("Rows Removed by Filter", 0)
-           if "Scan" in plan["Node Type"] else 0)
+    """Rows every scan of the plan produced or threw away by its filter (a bitmap of an
+    index's matches is not rows: the scan of the table that reads it is)."""
+    scans = "Scan" in plan["Node Type"] and plan["Node Type"] != "Bitmap Index Scan"
+    own = plan.get("Actual Rows", 0) + plan.get("Rows Removed by Filter", 0) if scans else 0
     return own + sum(rows_read(child) for child in plan.get("Plans", []))
 
 
@@ -54,21 +57,28 @@ async def examined(text: str, **filters: str) -> tuple[int, int]:
     """How many rows the search's query read, and how many signatories it found."""
     with QueryCounter() as log:
         page = await register.search(text=text, **filters)
-    query = next(q for q in log.queries if "LIKE" in q or "ORDER BY" in q)
-    explained = await Signatory.raw(f"EXPLAIN (ANALYZE, FORMAT JSON) {query}")
-    plan = explained[0]["QUERY PLAN"]
-    plan = (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
-    return rows_read(plan), len(page.entries)
+    read = 0
+    for query in log.queries if isinstance(db.engine(), PostgresEngine) else ():
+        if "signatory" not in query.split("WHERE")[0]:  # the deadlines shown
+            continue
+        explained = await Signatory.raw(f"EXPLAIN (ANALYZE, FORMAT JSON) {query}")
+        plan = explained[0]["QUERY PLAN"]
+        read += rows_read((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"])
+    return read, len(page.entries)
 
 
 async def test_a_rare_word_reads_few_rows(settings, is_postgres):
-    if not is_postgres:
-        pytest.skip("SQLite has no trigram index: it walks the order index")
+    """On PostgreSQL; on SQLite (no trigram index: it walks the order index) the same
+    signatories are found."""
     await many_listed(3000)
-    for text in ("2718", "centre 2718", "helsinki", "камітэт 1234", "фонд 1235"):
+    for text in ("2718", "centre 2718", "helsinki", "камітэт 1234", "фонд 1235",
+                 "q", "zx", "q 7"):  # short words too, which have no trigram
         read, entries = await examined(text)
         assert entries == matching(text, 3000), (text, entries)
-        assert read <= 100, (text, read)
-    # A common word, a filter: the walk stops at a page, filtering in the index.
-    read, entries = await examined("centre", country="PL")
-    assert entries == register.PAGE and read <= 1000, read
+        assert read <= 100 or not is_postgres, (text, read)
+    # A common word, a filter, a common short word: the walk stops at a page, filtering
+    # in the index.
+    for text, filters in (("centre", {"country": "PL"}), ("e", {}), ("7", {})):
+        read, entries = await examined(text, **filters)
+        assert entries == register.PAGE, text
+        assert read <= 2500 or not is_postgres, (text, read)
