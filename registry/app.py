@@ -18,7 +18,7 @@ from registry.changes import counters as changes
 from registry.deadlines import scheduler
 from registry.settings import Settings
 from registry.staff.guards import session_middleware, staff_guard
-from registry.web import bodies, csrf, errors, i18n
+from registry.web import bodies, csrf, errors, head, i18n
 from registry.web.security import add_security_headers, reject_control_characters
 from registry.web.templating import template_engine
 
@@ -67,6 +67,7 @@ def create_app(settings: Settings, *, run_scheduler: bool = False) -> Litestar:
                     session_middleware(settings), csrf.middleware(csrf_config, settings)],
         guards=[staff_guard],
         before_send=[add_security_headers],
+        plugins=[head.HeadLikeGet()],  # HEAD wherever GET works (web/head.py)
         # A body that cannot be decoded is refused in words before anything decodes it.
         before_request=bodies.check_body,
         exception_handlers=errors.EXCEPTION_HANDLERS,  # type: ignore[arg-type]

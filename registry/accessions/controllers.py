@@ -46,6 +46,9 @@ from registry.web.i18n import gettext as _
 NO_STORE = CacheControlHeader(no_store=True)
 TOKEN = Annotated[str, Parameter(max_length=300)]
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
+# What a mailed link's token can meet: unknown (404), expired or used (410), or an
+# accession no longer in the state the link was for (409).
+LINK_ANSWERS = errors.answers(404, 409, 410, 413)
 
 
 @dataclass(frozen=True)
@@ -360,7 +363,7 @@ class AccessionApi(Controller):
     path = "/api/v1/accessions"
     tags = ["accessions"]  # noqa: RUF012 - Litestar reads this class attribute as it is
 
-    @post("/", status_code=201)
+    @post("/", status_code=201, responses=errors.answers(409, 413, 429))
     async def submit(self, request: Request, data: Annotated[AccessionForm, Body()],
                      state: State) -> AccessionAccepted:
         """Submit an accession. A confirmation link goes to the contact e-mail address."""
@@ -372,7 +375,7 @@ class AccessionApi(Controller):
             statement_sha256=submitted.statement_sha256,
             message="Check the contact e-mail address for the confirmation link.")
 
-    @post("/statement", status_code=200)
+    @post("/statement", status_code=200, responses=errors.answers(413))
     async def statement(self, data: Annotated[AccessionForm, Body()]) -> dict[str, Any]:
         """The canonical statement these answers make, to sign with your own key (send
         `date` and sign the UTF-8 bytes of `canonical`)."""
@@ -381,7 +384,7 @@ class AccessionApi(Controller):
                 "canonical": statements.canonical(statement).decode("utf-8"),
                 "sha256": statements.digest(statement)}
 
-    @post("/resend", status_code=202)
+    @post("/resend", status_code=202, responses=errors.answers(413, 429))
     async def resend(self, request: Request, data: Annotated[ResendRequest, Body()],
                      state: State) -> Response[dict[str, str]]:
         """Send a new confirmation link (at most one every 10 minutes). The answer is the
@@ -392,7 +395,7 @@ class AccessionApi(Controller):
                                                     data.contact_email,
                                                     settings=state.settings))
 
-    @post("/confirm", status_code=200)
+    @post("/confirm", status_code=200, responses=LINK_ANSWERS)
     async def confirm(self, data: Annotated[ConfirmRequest, Body()],
                       state: State) -> ConfirmResult:
         """Confirm an application with the token from the e-mail."""
@@ -401,7 +404,7 @@ class AccessionApi(Controller):
                              receipt=confirmed.receipt,
                              receipt_url=f"/accede/receipt/{confirmed.receipt_token}")
 
-    @post("/answer", status_code=200)
+    @post("/answer", status_code=200, responses=LINK_ANSWERS)
     async def answer(self, data: Annotated[AnswerRequest, Body()]) -> dict[str, str]:
         """Answer the secretariat's question about an application (token from the mail)."""
         await review.answer(data.token, data.answer)
@@ -409,13 +412,13 @@ class AccessionApi(Controller):
                 "detail": _("Thank you. Your answer is with the secretariat, and the review "
                             "of the application continues.")}
 
-    @post("/reaffirm", status_code=200)
+    @post("/reaffirm", status_code=200, responses=LINK_ANSWERS)
     async def reaffirm(self, data: Annotated[TokenRequest, Body()],
                        state: State) -> SignatoryState:
         """Re-affirm an accession for another year (token from the reminder)."""
         return _state(await lifecycle.reaffirm(data.token, settings=state.settings))
 
-    @post("/withdrawal", status_code=202)
+    @post("/withdrawal", status_code=202, responses=errors.answers(413, 429))
     async def ask_withdrawal(self, request: Request, data: Annotated[ResendRequest, Body()],
                              state: State) -> Response[dict[str, str]]:
         """Ask for a link to withdraw: it goes to the contact address, if an accession
@@ -426,21 +429,21 @@ class AccessionApi(Controller):
                                                     data.contact_email,
                                                     settings=state.settings))
 
-    @post("/withdraw", status_code=200)
+    @post("/withdraw", status_code=200, responses=LINK_ANSWERS)
     async def withdraw(self, data: Annotated[TokenRequest, Body()],
                        state: State) -> SignatoryState:
         """Confirm a withdrawal (token from the mail): it takes effect after the cooling-off
         period, and can be cancelled until then."""
         return _state(await lifecycle.withdraw(data.token, settings=state.settings))
 
-    @post("/cancel-withdrawal", status_code=200)
+    @post("/cancel-withdrawal", status_code=200, responses=LINK_ANSWERS)
     async def cancel_withdrawal(self, data: Annotated[TokenRequest, Body()],
                                 state: State) -> SignatoryState:
         """Cancel a pending withdrawal (token from the mail)."""
         return _state(await lifecycle.cancel_withdrawal(data.token,
                                                         settings=state.settings))
 
-    @post("/renew", status_code=201)
+    @post("/renew", status_code=201, responses=LINK_ANSWERS)
     async def renew(self, data: Annotated[RenewRequest, Body()],
                     state: State) -> ConfirmResult:
         """Accede to the version now in force (token from the invitation mail)."""

@@ -16,6 +16,7 @@ from registry.accessions import register
 from registry.accessions.schemas import Kind
 from registry.badges import services as badges
 from registry.cases import publication
+from registry.web import errors
 from registry.web.i18n import current
 from registry.web.i18n import gettext as _
 
@@ -116,7 +117,7 @@ class SignatoryApi(Controller):
     path = "/api/v1/signatories"
     tags = ["register"]  # noqa: RUF012 - Litestar reads this class attribute as it is
 
-    @get("/")
+    @get("/", responses=errors.answers())
     async def search(self, q: Text = "", kind: Filter = None, status: Filter = None,
                      country: Filter = None, version: Filter = None,
                      cursor: Cursor = None) -> SignatoryPage:
@@ -124,7 +125,7 @@ class SignatoryApi(Controller):
         page = await _search(q, kind, status, country, version, cursor)
         return SignatoryPage(signatories=[_out(e) for e in page.entries], next=page.next_cursor)
 
-    @get("/{signatory_id:str}")
+    @get("/{signatory_id:str}", responses=errors.answers(404))
     async def signatory(self, signatory_id: Annotated[str, Parameter(max_length=200)]
                         ) -> SignatoryOut:
         """One listed signatory, with what its listing shows and the published decisions

@@ -81,7 +81,8 @@ class AccessionForm(Form):
     kind: Kind
     public_name: Name = Field(description="The name the register shows (if listed).")
     legal_name: OptionalName = Field(default="", description="Required for organisations.")
-    country: Annotated[str, Field(max_length=2), AfterValidator(_country)]
+    country: Annotated[str, Field(max_length=2, json_schema_extra={
+        "enum": sorted(countries.CODES)}), AfterValidator(_country)]
     city: OptionalName = ""
     registration_status: RegistrationStatus
     website: Annotated[str, Field(max_length=300)] = ""
@@ -102,9 +103,9 @@ class AccessionForm(Form):
         "the statement with your own key.")
     applicant_jwk: dict | None = Field(default=None, description="Your public key (JWK), if "
                                        "you sign the statement with your own key.")
-    applicant_signature: Annotated[str, Field(max_length=4000)] | None = Field(
-        default=None, description="A detached JWS (header..signature) over the canonical "
-        "statement.")
+    applicant_signature: str | None = Field(
+        default=None, max_length=4000, description="A detached JWS (header..signature) "
+        "over the canonical statement.")
 
     @model_validator(mode="after")
     def _consistent(self) -> AccessionForm:

@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field, model_validator
 from registry import formats, keys
 from registry.badges import credentials, services, verification
 from registry.validation import Form
+from registry.web import errors
 from registry.web.i18n import N_, current
 from registry.web.i18n import gettext as _
 
@@ -50,7 +51,8 @@ def _cached(request: Request, body: bytes | str, *, etag: str, media_type: str,
     return ASGIResponse(body=body, media_type=media_type, headers=headers)
 
 
-@get("/badges/{name:str}", tags=["badges"], cache_control=None)
+@get("/badges/{name:str}", tags=["badges"], cache_control=None,
+     responses=errors.answers(304, 404, page=True))
 async def badge_image(name: Annotated[str, Parameter(max_length=60)], request: Request,
                       lang: Annotated[str | None, QueryParameter(
                           name="lang", required=False,
@@ -72,7 +74,7 @@ async def badge_image(name: Annotated[str, Parameter(max_length=60)], request: R
                    headers={"content-language": found.language})
 
 
-@get("/status/{purpose:str}", tags=["badges"])
+@get("/status/{purpose:str}", tags=["badges"], responses=errors.answers(304, 404, page=True))
 async def status_list(purpose: Annotated[str, Parameter(max_length=20)], request: Request,
                       state: State) -> ASGIResponse:
     """A Bitstring Status List credential (`revocation` or `suspension`), signed."""
@@ -113,10 +115,13 @@ class CheckOut(BaseModel):
 
 
 class VerifyRequest(Form):
-    credential: Annotated[str, Field(max_length=verification.MAX_LENGTH)] | None = Field(
-        default=None, description="A badge credential (compact JWS).")
-    badge_id: Annotated[str, Field(max_length=40, pattern=BADGE_ID)] | None = Field(
-        default=None, description="Or a badge id: its current credential is checked.")
+    # Constraints on the field (not inside the union): the API's schema shows them.
+    credential: str | None = Field(default=None, max_length=verification.MAX_LENGTH,
+                                   description="A badge credential (compact JWS).")
+    badge_id: str | None = Field(default=None, max_length=40, pattern=BADGE_ID,
+                                 json_schema_extra={"pattern": BADGE_ID},
+                                 description="Or a badge id: its current credential is "
+                                 "checked.")
 
     @model_validator(mode="after")
     def _one_of_them(self) -> VerifyRequest:
@@ -185,13 +190,15 @@ class VerifyApi(Controller):
     path = "/api/v1"
     tags = ["badges"]  # noqa: RUF012 - Litestar reads this class attribute as it is
 
-    @post("/verify", status_code=200, response_headers={"access-control-allow-origin": "*"})
+    @post("/verify", status_code=200, response_headers={"access-control-allow-origin": "*"},
+          responses=errors.answers(404, 413))
     async def verify(self, data: Annotated[VerifyRequest, Body()], state: State) -> VerifyResult:
         """Check a credential (or a badge's current one): every check and its reason.
         `valid` is true only when all of them hold."""
         return _result(await _verify(data, state))
 
-    @get("/badges/{badge_id:str}", response_headers={"access-control-allow-origin": "*"})
+    @get("/badges/{badge_id:str}", response_headers={"access-control-allow-origin": "*"},
+         responses=errors.answers(404))
     async def badge(self, badge_id: ID, state: State) -> BadgeOut:
         """A badge: its current credential and the accession's status now."""
         record = await services.find(badge_id)

@@ -336,7 +336,8 @@ class ComplaintApi(Controller):
     tags = ["cases"]  # noqa: RUF012 - Litestar reads this class attribute as it is
     cache_control = NO_STORE
 
-    @post("/", status_code=201, request_max_body_size=API_LIMIT)
+    @post("/", status_code=201, request_max_body_size=API_LIMIT,
+          responses=errors.answers(413, 429))
     async def file(self, request: Request, state: State,
                    data: Annotated[ComplaintIn, Body()]) -> CaseFiled:
         """File a complaint or a conflict of interest. The receipt code is in this answer
@@ -349,14 +350,16 @@ class ComplaintApi(Controller):
                                     settings=settings)
         return CaseFiled(reference=filed.reference, receipt_code=filed.receipt_code)
 
-    @post("/follow-up", status_code=200)
+    # A reference and receipt code that open no case are 404; too many tries at one
+    # case, 429 (services.TOO_MANY).
+    @post("/follow-up", status_code=200, responses=errors.answers(404, 413, 429))
     async def follow_up(self, state: State,
                         data: Annotated[FollowUpRequest, Body()]) -> CaseForFiler:
         """The case as its filer sees it, opened with the reference and the receipt code."""
         return _view_out(await services.follow_up(data.reference, data.receipt_code,
                                                   settings=state.settings))
 
-    @post("/messages", status_code=201)
+    @post("/messages", status_code=201, responses=errors.answers(404, 409, 413, 429))
     async def write(self, state: State, data: Annotated[MessageIn, Body()]) -> CaseForFiler:
         """The filer writes to the panel (with evidence, base64), opened as above."""
         settings: Settings = state.settings
@@ -366,7 +369,7 @@ class ComplaintApi(Controller):
         return _view_out(await services.follow_up(data.reference, data.receipt_code,
                                                   settings=settings))
 
-    @post("/appeal", status_code=201)
+    @post("/appeal", status_code=201, responses=errors.answers(404, 409, 413, 429))
     async def appeal(self, state: State, data: Annotated[FilerAppeal, Body()]) -> CaseForFiler:
         """The filer appeals the decision, once, within the appeal window."""
         settings: Settings = state.settings

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from registry.cases import publication
 from registry.principles import services as principles
+from registry.web import errors
 from registry.web.i18n import gettext as _
 
 # Published facts change rarely and never in place: a minute in the reader's own cache
@@ -204,18 +205,18 @@ class PublishedCaseApi(Controller):
     tags = ["cases"]  # noqa: RUF012 - Litestar reads this class attribute as it is
     cache_control = API_CACHE
 
-    @get("/")
+    @get("/", responses=errors.answers())
     async def published(self, cursor: Cursor = None) -> CasePageOut:
         """Cases with a public outcome, newest first; pass `next` back as `cursor`."""
         page = await publication.published(cursor=cursor or None)
         return CasePageOut(cases=[_summary_out(s) for s in page.cases], next=page.next_cursor)
 
-    @get("/statistics")
+    @get("/statistics", responses=errors.answers())
     async def statistics(self) -> list[YearOut]:
         """Figures per year of filing; outcomes from published decisions only."""
         return [YearOut(**{**year.__dict__}) for year in await publication.statistics()]
 
-    @get("/{reference:str}")
+    @get("/{reference:str}", responses=errors.answers(404))
     async def case(self, reference: Reference) -> CaseRecordOut:
         """One case's public record: its facts, its decisions with their checks, and what
         became of a hash published before its text."""

@@ -9,7 +9,14 @@ import unicodedata
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from registry.accessions.schemas import clean_email, clean_name
 from registry.cases.tables import CaseKind
@@ -29,6 +36,8 @@ def _principles(value: list[int]) -> list[int]:
 
 
 Account = Annotated[str, Field(min_length=20, max_length=20000), AfterValidator(_account)]
+# The numbers said in the API's schema too (the validator says them in words).
+PRINCIPLE_NUMBERS = {"items": {"type": "integer", "minimum": 1, "maximum": 15}}
 OptionalName = Annotated[str, Field(max_length=200), AfterValidator(clean_name)]
 
 
@@ -38,9 +47,12 @@ class ComplaintForm(Form):
     model_config = ConfigDict(extra="forbid", str_max_length=20000)
 
     kind: CaseKind
-    respondent: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$",
-                                     description="The public id of a listed signatory.")]
-    principles: Annotated[list[int], Field(min_length=1, max_length=15),
+    # StringConstraints, not Field(pattern=...): Litestar's schema reads its pattern.
+    respondent: Annotated[str, StringConstraints(min_length=1, max_length=40,
+                                                 pattern=r"^[A-Za-z0-9_-]+$"),
+                          Field(description="The public id of a listed signatory.")]
+    principles: Annotated[list[int], Field(min_length=1, max_length=15,
+                                           json_schema_extra=PRINCIPLE_NUMBERS),
                           AfterValidator(_principles)]
     account: Account = Field(description="What happened, in the filer's words.")
     anonymous: bool = True

@@ -14,6 +14,7 @@ from registry.principles import diff, markdown, services
 from registry.principles.document import VERSION_ID, Document
 from registry.principles.schemas import TextSummary, VersionDetail, VersionSummary
 from registry.principles.services import VersionInfo
+from registry.web import errors
 from registry.web.i18n import current as current_language
 from registry.web.i18n import gettext as _
 
@@ -69,12 +70,12 @@ class PrinciplesApi(Controller):
     path = "/api/v1/principles"
     tags = ["principles"]  # noqa: RUF012 - Litestar reads this class attribute as it is
 
-    @get("/")
+    @get("/", responses=errors.answers())
     async def list_versions(self) -> list[VersionSummary]:
         """Every version of the Principles, newest first, with status, dates and hashes."""
         return [VersionSummary(**_summary(v)) for v in await services.list_versions()]
 
-    @get("/{version:str}")
+    @get("/{version:str}", responses=errors.answers(404))
     async def version(
         self,
         version: Annotated[str, Parameter(max_length=200, description="A version id, e.g. 1.0")],

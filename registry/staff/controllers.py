@@ -30,6 +30,7 @@ from registry.staff.schemas import (
     LoginForm,
     StaffMe,
 )
+from registry.web import errors
 from registry.web.i18n import gettext as _
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
@@ -217,7 +218,8 @@ class StaffApi(Controller):
     tags = ["staff"]  # noqa: RUF012 - Litestar reads this class attribute as it is
     cache_control = NO_STORE
 
-    @get("/me", opt={"permission": Permission.staff_home_view})
+    @get("/me", opt={"permission": Permission.staff_home_view},
+         responses=errors.answers(401, 403))
     async def me(self, request: Request) -> StaffMe:
         """The logged-in staff member: roles and permissions."""
         principal = current_staff(request)
@@ -226,7 +228,8 @@ class StaffApi(Controller):
                        roles=sorted(r.value for r in principal.roles),
                        permissions=sorted(p.value for p in principal.permissions))
 
-    @get("/audit", opt={"permission": Permission.audit_events_read})
+    @get("/audit", opt={"permission": Permission.audit_events_read},
+         responses=errors.answers(401, 403))
     async def audit_events(
         self,
         tag: Annotated[str | None, QueryParameter(max_length=100)] = None,

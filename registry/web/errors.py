@@ -14,8 +14,10 @@ from urllib.parse import quote
 import pydantic
 from litestar import MediaType, Request, Response
 from litestar.background_tasks import BackgroundTask
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, InternalServerException, ValidationException
+from litestar.openapi import ResponseSpec
 from litestar.response import Redirect, Template
+from pydantic import BaseModel, Field
 
 from registry import db, validation
 from registry.audit.tags import EventTag
@@ -66,6 +68,58 @@ STATUSES: dict[type[Refusal], int] = {
 }
 
 
+class Problem(BaseModel):
+    """One thing wrong with a request: where (`source`, `key`), in words, and where the
+    answer is one of a few, the answers allowed."""
+
+    key: str | None = Field(default=None, description="The field or parameter at fault.")
+    source: str | None = Field(default=None, description="`body`, `query`, `path`, ...")
+    message: str = Field(description="What is wrong, in the reader's language.")
+    allowed: list[str] | None = None
+
+
+class ErrorBody(BaseModel):
+    """What every refusal under /api/ answers (error_response, refusal_response)."""
+
+    status_code: int
+    detail: str = Field(description="What happened, in the reader's language.")
+    field: str | None = Field(default=None, description="The one field at fault, if one is.")
+    errors: list[Problem] | None = Field(default=None, description="Each field's problem, "
+                                         "when the request was not valid.")
+
+
+# What each status means for whoever calls the API (the OpenAPI document's words).
+ANSWERS = {
+    304: "Not modified: the copy the client has (its If-None-Match) is current.",
+    400: "The request was not valid (its body, a parameter, or the address).",
+    401: "A staff login is needed.",
+    403: "The staff member's role does not allow this.",
+    404: "Nothing at this address, or no such token, reference or badge.",
+    409: "The record is not in a state that allows this.",
+    410: "The link's token has expired or has been used.",
+    413: "The body of the request is larger than this address accepts.",
+    429: "Too many requests from this client, or for this case: wait and try again.",
+    503: "The registry is not ready to serve requests.",
+}
+
+
+def answers(*statuses: int, page: bool = False) -> dict[int, ResponseSpec]:
+    """The error answers a route can give, for the OpenAPI document: the JSON error body
+    under /api/ (ErrorBody), or with `page` the HTML error page of the other addresses.
+    Every route can answer 400 (a control character in the address, a bad parameter)."""
+    found: dict[int, ResponseSpec] = {}
+    for status in sorted({400, *statuses}):
+        if status == 304:
+            found[status] = ResponseSpec(data_container=None, description=ANSWERS[status])
+        elif page:
+            found[status] = ResponseSpec(data_container=str, media_type=MediaType.HTML,
+                                         description=ANSWERS[status], generate_examples=False)
+        else:
+            found[status] = ResponseSpec(data_container=ErrorBody, media_type=MediaType.JSON,
+                                         description=ANSWERS[status], generate_examples=False)
+    return found
+
+
 def status_of(refusal: Refusal) -> int:
     """The status a refusal answers with: its kind's (a refusal of no kind is a 400)."""
     return next((STATUSES[kind] for kind in type(refusal).__mro__ if kind in STATUSES), 400)
@@ -75,6 +129,16 @@ def is_api(request: Request) -> bool:
     path = request.url.path
     return path.startswith("/api/") or path.startswith("/schema") or path in (
         "/healthz", "/readyz")
+
+
+# Litestar's words when the connection ends before the whole body came (it raises them
+# as a 500 from Request.stream(), wherever the body is read).
+HUNG_UP = "client disconnected prematurely"
+
+
+def hung_up(exc: Exception) -> bool:
+    """Whether the client hung up before its request was read (a 500 that is no error)."""
+    return isinstance(exc, InternalServerException) and exc.detail == HUNG_UP
 
 
 def _status_of(exc: Exception) -> int:
@@ -140,9 +204,11 @@ def error_response(request: Request, exc: Exception) -> Response:
         if isinstance(response, Template) and engine is not None and response.template_name:
             html = engine.get_template(response.template_name).render(
                 **response.context, request=request)
+            # The exception's own headers too (a 405's Allow), as the JSON answer has them.
             return Response(html, status_code=response.status_code,
                             media_type=MediaType.HTML, background=response.background,
-                            headers={"vary": "Accept-Language, Cookie"})
+                            headers={**(getattr(exc, "headers", None) or {}),
+                                     "vary": "Accept-Language, Cookie"})
         if "vary" not in response.headers:
             response.headers["vary"] = "Accept-Language, Cookie"
         return response
@@ -162,7 +228,10 @@ def _error_response(request: Request, exc: Exception) -> Response:
     if status == 401 and not is_api(request):
         # A page that needs a staff login sends the visitor to it, and back afterwards.
         return Redirect(f"/staff/login?next={quote(request.url.path)}", status_code=303)
-    if status >= 500:
+    if hung_up(exc):
+        # Nobody is left to answer, and nothing went wrong on our side: not an error.
+        log.info("the client hung up during %s %s", request.method, request.url.path)
+    elif status >= 500:
         log.exception("unhandled error on %s %s", request.method, request.url.path,
                       exc_info=exc)
     # 503s are ours (readiness says why); other 5xx details may describe internals.
