@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -119,17 +120,30 @@ _GRAMS = "registry_short_grams(search_key)"
 SHORT_FEW = 500
 
 
+def _plain(word: str) -> str:
+    """A word of a spelling key, written into the query as it is: a key holds only
+    letters a-z and digits (names.folded). Written, not a parameter, so that PostgreSQL
+    plans each search for its words: a plan made once for any pattern (a prepared
+    statement's generic plan) would read the trigram index even for a word too short for
+    it, that is every row."""
+    if not _PLAIN.fullmatch(word):
+        raise ValueError(f"not a word of a spelling key: {word!r}")
+    return word
+
+
+_PLAIN = re.compile(r"[a-z0-9]+")
+
+
 def _array(words: list[str]) -> str:
-    """An array of text of as many placeholders as words."""
-    return "ARRAY[" + ", ".join("{}::text" for _ in words) + "]"
+    return "ARRAY[" + ", ".join(f"'{_plain(word)}'" for word in words) + "]::text[]"
 
 
 async def _few_hold(words: list[str]) -> bool:
     if not isinstance(db.engine(), PostgresEngine):
         return False
-    held = ("SELECT count(*) AS n FROM (SELECT 1 FROM signatory "  # noqa: S608 - {} only
+    held = ("SELECT count(*) AS n FROM (SELECT 1 FROM signatory "  # noqa: S608 - plain words
             f"WHERE register_name IS NOT NULL AND {_GRAMS} @> {_array(words)} LIMIT {{}}) AS h")
-    counted = await Signatory.raw(held, *words, SHORT_FEW)
+    counted = await Signatory.raw(held, SHORT_FEW)
     return int(counted[0]["n"]) < SHORT_FEW
 
 
@@ -146,9 +160,9 @@ async def search(*, text: str = "", kind: str | None = None, status: str | None 
     query = Signatory.select(_ID, Signatory.search_key).where(_listed())
     words = (names.spelling_key(text) if text else "").split()[:6]
     for word in words:
-        query = query.where(Signatory.search_key.like(f"%{word}%"))
+        query = query.where(WhereRaw(f"search_key LIKE '%{_plain(word)}%'"))
     if words and all(len(word) < 3 for word in words) and await _few_hold(words):
-        query = query.where(WhereRaw(f"{_GRAMS} @> {_array(words)}", *words))
+        query = query.where(WhereRaw(f"{_GRAMS} @> {_array(words)}"))
     if kind:
         query = query.where((Signatory.kind == kind) & (Signatory.listing == Listing.public))
     if status:

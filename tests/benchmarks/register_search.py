@@ -2,7 +2,8 @@
 
 Seeds a fresh database, starts `registry serve` (one worker, as in production), and
 measures each request over HTTP from this process, one at a time; then the register's
-search itself (`register.search`, the database's part of each request) in this process:
+search itself (`register.search`, the database's part of each request) in this process,
+and on PostgreSQL the server's own execution time of its queries (EXPLAIN ANALYZE):
 
     python -m tests.benchmarks.register_search                      # SQLite in a temp dir
     python -m tests.benchmarks.register_search --database-url postgresql://.../bench_db
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import random
 import statistics
 import tempfile
@@ -23,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from piccolo.engine.postgres import PostgresEngine
 
 from registry import db, keys, runtime
 from registry.accessions import names
@@ -129,8 +132,38 @@ async def measure_search(runs: int) -> None:
             print(f"{label:<32} {statistics.median(timings):8.1f} "
                   f"{percentile(timings, 95):8.1f} {percentile(timings, 99):8.1f} "
                   f"{len(page.entries):6d}")
+        if isinstance(db.engine(), PostgresEngine):
+            await measure_plans(max(runs // 4, 20))
     finally:
         await db.stop(db.engine())
+
+
+async def measure_plans(runs: int) -> None:
+    """PostgreSQL's own execution time of each search's queries (EXPLAIN ANALYZE, summed
+    over the queries that read the signatories): the database's part without this
+    process's."""
+    from registry.accessions import register
+    from tests.benchmarks.staff_list import QueryCounter
+
+    print(f"\n{'PostgreSQL execution':<32} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
+    for label, path in REQUESTS.items():
+        given = arguments_of(path)
+        if given is None:
+            continue
+        with QueryCounter() as log:
+            await register.search(**given)
+        queries = [q for q in log.queries if "signatory" in q.split("WHERE")[0]]
+        timings = []
+        for _ in range(runs):
+            total = 0.0
+            for query in queries:
+                plan = await Signatory.raw(f"EXPLAIN (ANALYZE, FORMAT JSON) {query}")
+                found = plan[0]["QUERY PLAN"]
+                total += (json.loads(found) if isinstance(found, str) else found)[0][
+                    "Execution Time"]
+            timings.append(total)
+        print(f"{label:<32} {statistics.median(timings):8.2f} "
+              f"{percentile(timings, 95):8.2f} {percentile(timings, 99):8.2f}")
 
 
 def measure(base: str, path: str, runs: int) -> list[float]:
