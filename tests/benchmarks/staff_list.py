@@ -117,12 +117,17 @@ async def run(settings: Settings, count: int, runs: int) -> None:
 
     from registry.app import create_app
     from registry.staff import guards
-    from tests.conftest import _empty_schema
     from tests.staff.helpers import make_member, session_for
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per request
     if settings.database_url.startswith("postgres"):
-        await _empty_schema(settings.database_url)  # before the keys see its old values
+        import asyncpg  # emptied before the keys see values sealed with other keys
+
+        connection = await asyncpg.connect(dsn=settings.database_url)
+        try:
+            await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        finally:
+            await connection.close()
     runtime.configure(settings)
     await db.migrate()
     await principles.sync(settings.principles_dir, actor=SYSTEM)
