@@ -149,3 +149,12 @@ async def test_head_of_a_missing_page_is_its_404_without_a_body(client: AsyncTes
     assert head.status_code == 404 and head.content == b""
     post_only = await client.head("/api/v1/accessions")
     assert post_only.status_code == 405 and "HEAD" not in post_only.headers["allow"]
+
+
+async def test_head_is_guarded_as_get_is(client: AsyncTestClient):
+    for path in ("/api/v1/staff/me", "/staff"):
+        got = await client.get(path, follow_redirects=False)
+        head = await client.head(path, follow_redirects=False)
+        assert head.status_code == got.status_code != 200, path
+        assert head.headers.get("location") == got.headers.get("location")
+        assert head.content == b""
