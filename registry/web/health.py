@@ -7,6 +7,7 @@ from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 
 from registry import db
+from registry.web import errors
 
 
 @get("/healthz", include_in_schema=True, tags=["health"], sync_to_thread=False)
@@ -15,7 +16,7 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@get("/readyz", tags=["health"])
+@get("/readyz", tags=["health"], responses=errors.answers(503))
 async def readyz(state: State) -> dict[str, str]:
     """The database answers and every committed migration has been applied."""
     try:

@@ -32,6 +32,7 @@ ERRORS = {
     ("get", "/api/v1/cases/{reference}"): {400, 404},
     ("get", "/api/v1/staff/me"): {400, 401, 403},
     ("get", "/api/v1/staff/audit"): {400, 401, 403},
+    ("get", "/readyz"): {400, 503},
 }
 
 
