@@ -34,8 +34,27 @@ PRINCIPLES = bundled_dir("principles")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")  # gw0, gw1... when the run is split
+
+
 def _database_url(tmp: Path) -> str:
     return os.environ.get("REGISTRY_TEST_DATABASE_URL") or f"sqlite:///{tmp / 'test.sqlite3'}"
+
+
+def _worker_database(url: str) -> str:
+    """When the run is split between processes, each gets a PostgreSQL database of its
+    own, named after the one given and made next to it (SQLite files are per process
+    already: each has its own temporary folder)."""
+    base, _, name = url.rpartition("/")
+    return f"{base}/{name}_{WORKER}"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # The browser tests share one served registry and one Chromium (package fixtures):
+    # when the run is split between processes, they all go to the same one.
+    for item in items:
+        if Path(str(item.fspath)).is_relative_to(REPO / "tests" / "browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -52,12 +71,21 @@ def keys_env(data_dir: Path) -> dict[str, str]:
             "REGISTRY_SIGNING_KEYS_DIR": str(folder / "signing")}
 
 
-async def _empty_schema(database_url: str) -> None:
+async def _empty_schema(database_url: str, given: str) -> None:
     """A PostgreSQL test database starts each run empty, as a SQLite one does: what an
     earlier run sealed (the append-only audit trail) needs that run's keys, which are
-    gone with its temporary data directory."""
+    gone with its temporary data directory. A worker's database is made, through the
+    database given, if it is not there."""
     import asyncpg
 
+    if database_url != given:
+        admin = await asyncpg.connect(dsn=given)
+        try:
+            name = database_url.rpartition("/")[2]
+            if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+                await admin.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await admin.close()
     connection = await asyncpg.connect(dsn=database_url)
     try:
         await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
@@ -72,13 +100,14 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def database_url(data_dir: Path) -> str:
-    url = _database_url(data_dir)
+    given = url = _database_url(data_dir)
     if url.startswith("postgres"):
+        url = _worker_database(given) if WORKER else given
         failures: list[BaseException] = []
 
         def run() -> None:
             try:
-                asyncio.run(_empty_schema(url))
+                asyncio.run(_empty_schema(url, given))
             except BaseException as error:  # re-raised below, in the fixture's thread
                 failures.append(error)
 
