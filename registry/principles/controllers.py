@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from litestar import Controller, MediaType, Response, get
+from litestar import Controller, MediaType, Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import Parameter, QueryParameter
 from litestar.response import Template
@@ -14,7 +14,7 @@ from registry.principles import diff, markdown, services
 from registry.principles.document import VERSION_ID, Document
 from registry.principles.schemas import TextSummary, VersionDetail, VersionSummary
 from registry.principles.services import VersionInfo
-from registry.web import errors
+from registry.web import errors, rendered
 from registry.web.i18n import current as current_language
 from registry.web.i18n import gettext as _
 
@@ -120,9 +120,14 @@ class PrinciplesPages(Controller):
     @get("/{version:str}")
     async def version(
         self,
+        request: Request,
         version: Annotated[str, Parameter(max_length=10_000)],
         text: Annotated[str | None, Parameter(max_length=20)] = None,
     ) -> Template | Response:
+        return await rendered.page(request, services.CHANGES,
+                                   lambda: self._version(version, text))
+
+    async def _version(self, version: str, text: str | None) -> Template | Response:
         download = _DOWNLOAD.match(version)
         found = await _version_or_404(download["version"] if download else version)
         language = _language_or_404(found, text) if text or download else _default_text(found)
@@ -142,10 +147,15 @@ class PrinciplesPages(Controller):
     @get("/{version:str}/{number:str}")
     async def principle(
         self,
+        request: Request,
         version: Annotated[str, Parameter(max_length=10_000)],
         number: Annotated[str, Parameter(max_length=10_000)],
         text: Annotated[str | None, Parameter(max_length=20)] = None,
-    ) -> Template:
+    ) -> Template | Response:
+        return await rendered.page(request, services.CHANGES,
+                                   lambda: self._principle(version, number, text))
+
+    async def _principle(self, version: str, number: str, text: str | None) -> Template:
         found = await _version_or_404(version)
         language = _language_or_404(found, text) if text else _default_text(found)
         document = await services.load_text(found, language)

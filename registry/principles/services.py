@@ -14,6 +14,7 @@ from pathlib import Path
 from registry import db
 from registry.audit import services as audit
 from registry.audit.tags import EventTag
+from registry.changes import counters
 from registry.facts import services as public
 from registry.facts.kinds import VersionInForce, VersionPublished, VersionSuperseded
 from registry.principles.diff import compare
@@ -121,6 +122,9 @@ def _check_published(source: VersionSource, row: dict, stored: dict[str, dict]) 
                 published=text["content_hash"], file=new_hash)
 
 
+CHANGES = "principles"  # the change counter the rendered pages are kept on (web/rendered.py)
+
+
 async def sync(source_dir: Path, *, actor: audit.Actor) -> SyncReport:
     """Bring the database in line with the version folders, or refuse and change nothing.
 
@@ -181,6 +185,8 @@ async def sync(source_dir: Path, *, actor: audit.Actor) -> SyncReport:
                 actor=actor)
             lines[source.version_id] += await _announce(
                 source, versions.get(source.version_id), now)
+        if any(lines.values()):
+            await counters.bump(CHANGES)  # the pages kept rendered are old now
     changed = any(lines.values())
     return SyncReport(
         lines=[line for version_id, said in lines.items()
