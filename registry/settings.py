@@ -40,7 +40,8 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1, le=64)
     forwarded_allow_ips: str = Field(
         default="127.0.0.1",
-        description="Proxies trusted to set X-Forwarded-Proto (comma-separated, or *).",
+        description="Proxies trusted to set X-Forwarded-Proto and X-Forwarded-For "
+        "(comma-separated, or *): the client a limit counts is the one they report.",
     )
     debug: bool = False
 

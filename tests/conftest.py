@@ -17,6 +17,7 @@ import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -45,8 +46,8 @@ def _worker_database(url: str) -> str:
     """When the run is split between processes, each gets a PostgreSQL database of its
     own, named after the one given and made next to it (SQLite files are per process
     already: each has its own temporary folder)."""
-    base, _, name = url.rpartition("/")
-    return f"{base}/{name}_{WORKER}"
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"{parts.path}_{WORKER}"))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -81,7 +82,7 @@ async def _empty_schema(database_url: str, given: str) -> None:
     if database_url != given:
         admin = await asyncpg.connect(dsn=given)
         try:
-            name = database_url.rpartition("/")[2]
+            name = urlsplit(database_url).path.lstrip("/")
             if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
                 await admin.execute(f'CREATE DATABASE "{name}"')
         finally:

@@ -243,7 +243,9 @@ class AccedePages(Controller):
     @get("/confirm/{token:str}")
     async def confirm_page(self, token: Annotated[str, Parameter(max_length=300)]) -> Template:
         # Only a button here: mail scanners open links, and opening must not confirm.
-        return Template("accede/confirm.html", context={"token": token})
+        # Above it, what the button confirms: the mail said nothing the applicant typed.
+        return Template("accede/confirm.html", context={
+            "token": token, "application": await services.to_confirm(token)})
 
     @post("/confirm/{token:str}")
     async def confirm(self, token: Annotated[str, Parameter(max_length=300)],

@@ -224,7 +224,7 @@ async def ask_withdrawal(email: str, *, settings: Settings) -> None:
                         & (AccessionLink.purpose == LinkPurpose.withdraw)
                         & (AccessionLink.created_at > now - ASK_AGAIN_AFTER))
                     or not await limits.mail_allowed_to(h.application["contact_email"],
-                                                        settings=settings)):
+                                                        kind="withdraw", settings=settings)):
                 continue
             url = await _mailed_link(h, LinkPurpose.withdraw,
                                      timedelta(hours=settings.confirmation_link_hours),

@@ -125,10 +125,8 @@ async def _send_confirmation(accession_id: int, *, to: str, language: str, versi
                              now: datetime) -> None:
     """A new confirmation link, mailed (inside the caller's transaction) in the registry's
     own words only: nothing the applicant typed is in it, so that nobody can make the
-    registry carry their words to someone else's address. An address that had its day's
-    share of such mails gets none, and nobody is told: the answer is the same."""
-    if not await limits.mail_allowed_to(to, settings=settings):
-        return
+    registry carry their words to someone else's address. The caller has spent the
+    address's allowance of such mails (`limits.mail_allowed_to`)."""
     token = await new_link(accession_id, LinkPurpose.confirm,
                            timedelta(hours=settings.confirmation_link_hours), now)
     await mail.queue(to, "accession_confirm", language=language, context={
@@ -191,9 +189,12 @@ async def submit(form: AccessionForm, *, language: str, settings: Settings) -> S
             submitted_at=now,
             confirmation_sent_at=now,
         ))
-        await _send_confirmation(rows[0]["id"], to=form.contact_email, language=language,
-                                 version=version.version_id, statement_sha256=digest,
-                                 settings=settings, now=now)
+        # An address that had its day's confirmation mails gets none, and nobody is told:
+        # the answer is the same. The application waits; a link can be asked for tomorrow.
+        if await limits.mail_allowed_to(form.contact_email, kind="confirm", settings=settings):
+            await _send_confirmation(rows[0]["id"], to=form.contact_email, language=language,
+                                     version=version.version_id, statement_sha256=digest,
+                                     settings=settings, now=now)
         await audit.record(EventTag.accession_application_submitted, actor=audit.ANONYMOUS,
                            subject=f"accession:{public_id}",
                            details={"version": version.version_id,
@@ -219,6 +220,10 @@ async def resend_confirmation(email: str, *, settings: Settings) -> None:
         if row is None or now - row["confirmation_sent_at"] < RESEND_AFTER:
             return
         application = json.loads(unseal(Accession.application, row["application"]))
+        # Over the day's mails, the link already sent keeps working: nothing changes.
+        if not await limits.mail_allowed_to(application["contact_email"], kind="confirm",
+                                            settings=settings):
+            return
         await AccessionLink.update({AccessionLink.expires_at: now}).where(
             (AccessionLink.accession == row["id"]) & (AccessionLink.purpose == LinkPurpose.confirm)
             & AccessionLink.used_at.is_null())
@@ -282,8 +287,10 @@ async def usable_link(token: str, purpose: LinkPurpose, now: datetime) -> dict:
 
 async def take_link(link: dict, now: datetime) -> None:
     """Use a one-time link, inside the caller's transaction: only one request can."""
+    # By its hash too: on SQLite a deleted link's id can be given to a new one.
     taken = await AccessionLink.update({AccessionLink.used_at: now}).where(
-        (_LINK == link["id"]) & AccessionLink.used_at.is_null()).returning(_LINK)
+        (_LINK == link["id"]) & (AccessionLink.token_hash == link["token_hash"])
+        & AccessionLink.used_at.is_null()).returning(_LINK)
     if not taken:
         raise link_refusal(LinkPurpose(link["purpose"]), "used")
 
@@ -312,11 +319,48 @@ def countersign(row: dict, statement: dict[str, Any], *, confirmed_at: datetime)
     }, typ=RECEIPT_TYPE)
 
 
+@dataclass(frozen=True)
+class ToConfirm:
+    """What a confirmation link would confirm, shown before its button: the address's
+    owner sees the application as it was sent, and does not confirm someone else's."""
+
+    kind: str
+    public_name: str
+    representative_name: str
+    listing: str
+    version: str
+    statement_sha256: str
+
+
+async def to_confirm(token: str) -> ToConfirm:
+    """The application a confirmation link is for, if the link still works."""
+    link = await usable_link(token, LinkPurpose.confirm, _now())
+    row = await Accession.select().where(_ACCESSION == link["accession"]).first()
+    if row is None:
+        raise link_refusal(LinkPurpose.confirm, "unknown")
+    application = json.loads(unseal(Accession.application, row["application"]))
+    statement = json.loads(unseal(Accession.statement, row["statement"]))
+    return ToConfirm(kind=application["kind"], public_name=application["public_name"],
+                     representative_name=application["representative_name"],
+                     listing=application["listing"],
+                     version=statement["principles"]["version"],
+                     statement_sha256=row["statement_hash"])
+
+
 async def confirm(token: str, *, settings: Settings) -> Confirmed:
     """Proof of control of the e-mail address; the registry countersigns the statement."""
     now = _now()
     link = await usable_link(token, LinkPurpose.confirm, now)
     async with db.write_transaction():
+        # Under the lock a new application to the same address replaces an unconfirmed
+        # one with: either this confirmation comes first, or the link is gone.
+        owner = await Accession.select(Accession.email_lookup).where(
+            _ACCESSION == link["accession"]).first()
+        if owner is not None:
+            await db.serialise(f"accessions:submit:{owner['email_lookup']}")
+        if owner is None or not await AccessionLink.exists().where(
+                (_LINK == link["id"]) & (AccessionLink.token_hash == link["token_hash"])):
+            raise link_refusal(LinkPurpose.confirm, "unknown")
         await take_link(link, now)
         row = await Accession.select().where(_ACCESSION == link["accession"]).first()
         assert row is not None

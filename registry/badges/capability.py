@@ -17,7 +17,7 @@ from registry.settings import Settings
 
 
 async def _status_lists(settings: Settings, now: datetime) -> None:
-    await services.keep_status_lists_fresh(settings)  # signed anew once a day
+    await services.keep_status_lists_fresh(settings)  # signed anew every six hours
 
 
 async def _credentials(settings: Settings, now: datetime) -> None:

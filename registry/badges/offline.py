@@ -8,7 +8,7 @@ badge is being checked.
 A status list says what was true when it was signed: one downloaded before a revocation
 still says "not revoked" for the week it stays valid. So each list's issue time is
 given, and a list older than a maximum age (a day by default: the registry signs its
-lists anew every day) is not used: the verdict is then unknown, not valid.
+lists anew every six hours) is not used: the verdict is then unknown, not valid.
 """
 
 from __future__ import annotations

@@ -42,7 +42,9 @@ from registry.settings import Settings
 from registry.translation import DEFAULT, N_
 
 STATUS_LIST_VALIDITY = timedelta(days=7)
-STATUS_LIST_RESIGN = timedelta(days=1)
+# Signed anew this often (the job runs hourly): a list the registry serves is at most
+# about seven hours old, so one fetched is good for `registry verify`'s day for 17 more.
+STATUS_LIST_RESIGN = timedelta(hours=6)
 # What each status does to the two lists. Revocation is final (withdrawn and revoked
 # never come back); suspension can be lifted (reinstated, re-affirmed).
 REVOKING = frozenset({"revoked", "withdrawn"})

@@ -269,7 +269,7 @@ async def ask_declaration(email: str, *, settings: Settings) -> None:
                         & (AccessionLink.purpose == LinkPurpose.declare_conflict)
                         & (AccessionLink.created_at > now - ASK_AGAIN_AFTER))
                     or not await limits.mail_allowed_to(h.application["contact_email"],
-                                                        settings=settings)):
+                                                        kind="declare", settings=settings)):
                 continue
             token = await accessions.new_link(
                 h.accession["id"], LinkPurpose.declare_conflict,

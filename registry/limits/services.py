@@ -9,6 +9,7 @@ network address: a client's is hashed here, with the day, and forgotten.
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -64,8 +65,26 @@ async def forget_past(now: datetime | None = None) -> int:
 
 def client_of(address: str | None) -> str:
     """What stands for a client (its network address, as the trusted proxy reports it),
-    only ever hashed into a bucket."""
-    return address or "unknown"
+    only ever hashed into a bucket. An IPv6 client is its /64: one host is given a whole
+    /64, and would otherwise be as many clients as it likes."""
+    if not address:
+        return "unknown"
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+def mailbox_of(address: str) -> str:
+    """One mailbox however the address is written: case, and a `+tag` after the local
+    part (which most mail services deliver to the same box), do not make another."""
+    local, at, domain = address.strip().casefold().rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}" if at and local else address.strip().casefold()
 
 
 async def check_client(address: str | None, *, settings: Settings) -> None:
@@ -94,9 +113,11 @@ async def check_request(request: Asking) -> None:
                        settings=request.app.state.settings)
 
 
-async def mail_allowed_to(address: str, *, settings: Settings) -> bool:
-    """Whether one more mail that someone of the public asked for (a confirmation link, a
-    link to withdraw or to declare) may go to `address` today. Said to nobody: the answer
-    the public sees is the same either way, so it does not tell who applied."""
-    return await spend("mail-to", address.strip().casefold(),
-                       most=settings.asked_mails_per_address_per_day, per=DAY)
+async def mail_allowed_to(address: str, *, kind: str, settings: Settings) -> bool:
+    """Whether one more mail of `kind` that someone of the public asked for (a
+    confirmation link; a link to withdraw, to declare) may go to `address` today. Each
+    kind has its own allowance, so that a stranger's applications cannot use up the
+    links a signatory asks for. Said to nobody: the answer the public sees is the same
+    either way, so it does not tell who applied."""
+    return await spend(f"mail-to:{kind}", mailbox_of(address), per=DAY,
+                       most=settings.asked_mails_per_address_per_day)

@@ -5,8 +5,10 @@ words."""
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from litestar.testing import AsyncTestClient
 
+from registry.accessions import lifecycle
 from registry.accessions.services import email_lookup
 from registry.accessions.tables import Accession, AccessionLink, AccessionStatus
 from registry.app import create_app
@@ -23,6 +25,14 @@ from tests.conftest import make_settings
 from tests.staff.helpers import csrf_token
 
 VICTIM = "victim@example.org"
+
+
+@pytest.fixture(autouse=True)
+def mid_window(monkeypatch):
+    """The allowances' clock in the middle of an hour and of a day: a test that ran over a
+    window's end would see its counts start again."""
+    noon = datetime.now(UTC).replace(hour=12, minute=30, second=0, microsecond=0)
+    monkeypatch.setattr(limits, "_now", lambda: noon)
 LURE = "URGENT: re-verify at https://evil.example/login"
 POSING = "Secretariat of the Registry"
 
@@ -159,15 +169,83 @@ async def test_a_form_with_mistakes_is_not_counted(synced, data_dir, database_ur
         assert (await client.post("/api/v1/accessions", json=FORM)).status_code == 201
 
 
+async def test_a_resend_over_the_days_mails_leaves_the_link_sent_working(
+        client: AsyncTestClient, synced):
+    await client.post("/api/v1/accessions", json=FORM)
+    row = await Accession.select().first()
+    for _ in range(3):  # one mail with the application, two resent: the third is refused
+        await Accession.update({Accession.confirmation_sent_at:
+                                datetime.now(UTC) - timedelta(hours=1)}).where(
+            Accession.id == row["id"])
+        resent = await client.post("/api/v1/accessions/resend",
+                                   json={"contact_email": FORM["contact_email"]})
+        assert resent.status_code == 202
+    mails = await _queued()
+    assert len(mails) == 3
+    last = mails[-1].get_body(("plain",)).get_content().split("/accede/confirm/")[1].split()[0]
+    done = await client.post("/api/v1/accessions/confirm", json={"token": last})
+    assert done.status_code == 200, done.text
+
+
+async def test_a_strangers_applications_do_not_use_up_a_signatorys_withdrawal_link(
+        client: AsyncTestClient, synced):
+    await accepted(client, synced)  # its confirmation: one mail to the address
+    for n in range(5):  # a stranger applies with the signatory's address, again and again
+        applied = await client.post("/api/v1/accessions", json={**FORM, "city": f"Town {n}"})
+        assert applied.status_code == 201, applied.text
+    await lifecycle.ask_withdrawal(FORM["contact_email"], settings=synced)
+    assert any("/accede/withdraw/" in _whole(m) for m in await _queued())
+
+
+async def test_one_mailbox_however_its_address_is_written(client: AsyncTestClient, synced):
+    for n in range(6):
+        await client.post("/api/v1/accessions", json={
+            **FORM, "contact_email": f"Victim+{n}@Example.org", "city": f"Town {n}"})
+    assert len(await _queued()) == synced.asked_mails_per_address_per_day
+    assert limits.mailbox_of(" Victim+tag@Example.ORG ") == "victim@example.org"
+    assert limits.mailbox_of("plain@example.org") == "plain@example.org"
+
+
+def test_a_client_is_its_ipv4_address_or_its_ipv6_64():
+    assert limits.client_of("203.0.113.7") == "203.0.113.7"
+    assert limits.client_of("::ffff:203.0.113.7") == "203.0.113.7"
+    one, other = limits.client_of("2001:db8:1:2::1"), limits.client_of("2001:db8:1:2:ffff::9")
+    assert one == other == "2001:db8:1:2::/64"
+    assert limits.client_of("2001:db8:1:3::1") != one
+    assert limits.client_of(None) == "unknown"
+
+
 async def test_the_counts_say_neither_whose_nor_for_long(synced):
+    today = limits._now()
     assert await limits.spend("mail-to", VICTIM, most=1, per=limits.DAY)
     assert not await limits.spend("mail-to", VICTIM, most=1, per=limits.DAY)
     [row] = await UseCount.select()
     assert row["uses"] == 2 and "victim" not in row["bucket"] and VICTIM not in str(row)
     # Another day is another bucket, unrelated to the first.
-    tomorrow = datetime.now(UTC) + limits.DAY
+    tomorrow = today + limits.DAY
     assert await limits.spend("mail-to", VICTIM, most=1, per=limits.DAY, now=tomorrow)
     assert len({r["bucket"] for r in await UseCount.select()}) == 2
     # Windows that are over are forgotten.
     assert await limits.forget_past(tomorrow) == 1
     assert await UseCount.count() == 1
+
+
+async def test_the_confirmation_page_shows_what_it_confirms_before_its_button(
+        client: AsyncTestClient, synced):
+    """The mail says nothing the applicant typed; the page of its link, on the registry's
+    own site, shows the application, so that the address's owner does not confirm a
+    stranger's."""
+    await client.post("/api/v1/accessions", json={
+        **FORM, "public_name": "A Stranger's Name", "representative_name": POSING,
+        "signature_name": POSING})
+    [message] = await _queued()
+    token = message.get_body(("plain",)).get_content().split("/accede/confirm/")[1].split()[0]
+    page = await client.get(f"/accede/confirm/{token}", headers={"accept-language": "ru"})
+    assert page.status_code == 200
+    assert "A Stranger&#39;s Name" in page.text and POSING in page.text
+    with using("ru"):
+        assert gettext("The application this link confirms") in page.text
+    assert (await Accession.select(Accession.status).first())["status"] == "pending_confirmation"
+    # A link that no longer works says so on opening, not only after the button.
+    await client.post("/api/v1/accessions", json={**FORM, "city": "Riga"})
+    assert (await client.get(f"/accede/confirm/{token}")).status_code == 404

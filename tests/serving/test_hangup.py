@@ -38,7 +38,11 @@ def test_a_client_hanging_up_mid_upload_is_not_logged_as_an_error(
     with running_registry(tmp_path, env=env) as base:
         for path, content_type, start in UPLOADS:
             _hang_up_midway(base, path, content_type, start)
-        time.sleep(1)  # the server has seen each connection end
+        log_file = tmp_path / "serve.log"
+        deadline = time.monotonic() + 30  # until the server has seen each connection end
+        while (len(re.findall(r"the client hung up during POST", log_file.read_text()))
+               < len(UPLOADS) and time.monotonic() < deadline):
+            time.sleep(0.1)
         assert httpx.get(f"{base}/api/v1/principles", timeout=5).status_code == 200
         answer = httpx.post(f"{base}/api/v1/accessions/statement", json={}, timeout=5)
         assert answer.status_code == 400  # and still reads whole bodies

@@ -42,7 +42,7 @@ def test_schemathesis_finds_no_server_error_and_no_difference_from_the_schema(
     print(f"schemathesis: {elapsed:.0f} s; {summary.group(0) if summary else output[-2000:]}")
     assert run.returncode == 0, output[-20000:]
     assert summary is not None and summary.group(3) == "passed", output[-5000:]
-    assert int(summary.group(1)) >= 500, summary.group(0)  # it really tested
+    assert int(summary.group(1)) >= 200, summary.group(0)  # it really tested
     selected = re.search(r"Selected: (\d+)/(\d+)\s+Tested: (\d+)", output)
     assert selected is not None, output[-3000:]
     assert int(selected.group(3)) == int(selected.group(2)) >= 25, selected.group(0)
