@@ -1,5 +1,6 @@
 """Mail: an outbox written with the change that causes a message, and a sender that
 delivers it (SMTP, or .eml files) and retries until the server accepts it."""
+import hashlib
 import logging
 from datetime import datetime, timedelta
 
@@ -37,6 +38,9 @@ def _sending(settings: Settings) -> Job:
     return Job("mail:outbox", timedelta(seconds=settings.outbox_poll_seconds), send)
 
 
+FORGET_FILES = "mail:outbox-files"
+
+
 def _forgetting(settings: Settings) -> Job:
     """Deletes the .eml files left longer than the keep time (also after a switch to
     SMTP, for the files written before)."""
@@ -48,7 +52,10 @@ def _forgetting(settings: Settings) -> Job:
             log.info("mail: %d .eml file(s) older than %d minutes deleted", removed,
                      settings.outbox_file_keep_minutes)
 
-    return Job("mail:outbox-files", timedelta(minutes=1), forget)
+    # Each folder its own job: the run is claimed in the database, shared by every host,
+    # and each host with a data directory of its own must clean its own folder.
+    folder = hashlib.sha256(str(settings.outbox_dir.resolve()).encode()).hexdigest()[:12]
+    return Job(f"{FORGET_FILES}:{folder}", timedelta(minutes=1), forget)
 
 
 def _jobs(settings: Settings) -> list[Job]:

@@ -58,7 +58,7 @@ def age(path, minutes: float) -> None:
 
 def forgetting_job(settings):
     [job] = [job for job in capability.CAPABILITY.jobs(settings)
-             if job.name == "mail:outbox-files"]
+             if job.name.startswith(capability.FORGET_FILES)]
     return job
 
 
@@ -76,20 +76,28 @@ async def test_the_scheduler_deletes_files_older_than_the_keep_time(settings, tm
     age(fresh, 29)
 
     assert await scheduler.run_once([forgetting_job(keeping)], keeping) == [
-        "mail:outbox-files"]
+        forgetting_job(keeping).name]
     assert sorted(p.name for p in folder.iterdir()) == ["README.txt", "fresh@x.eml"]
     # A minute later (the job's period) the next run takes the one that has grown old.
     age(fresh, 31)
     later = datetime.now(UTC) + timedelta(minutes=1, seconds=1)
     assert await scheduler.run_once([forgetting_job(keeping)], keeping, now=later) == [
-        "mail:outbox-files"]
+        forgetting_job(keeping).name]
     assert [p.name for p in folder.iterdir()] == ["README.txt"]
+
+
+async def test_each_outbox_folder_is_cleaned_by_its_own_job(settings, tmp_path):
+    """Hosts share the database (and the job's claim), not their data directories."""
+    one = forgetting_job(make_settings(tmp_path / "a", settings.database_url))
+    other = forgetting_job(make_settings(tmp_path / "b", settings.database_url))
+    assert one.name != other.name and len(one.name) <= 60
+    assert forgetting_job(make_settings(tmp_path / "a", settings.database_url)).name == one.name
 
 
 async def test_the_job_does_without_a_folder(settings, tmp_path):
     keeping = make_settings(tmp_path, settings.database_url)
     assert await scheduler.run_once([forgetting_job(keeping)], keeping) == [
-        "mail:outbox-files"]
+        forgetting_job(keeping).name]
     assert not keeping.outbox_dir.exists()
 
 
