@@ -10,7 +10,6 @@ from __future__ import annotations
 from http.cookies import CookieError, SimpleCookie
 
 from babel import negotiate_locale
-from litestar.datastructures import MutableScopeHeaders
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from registry.translation import (
@@ -75,6 +74,21 @@ def choose(cookie_header: str | None, accept_language: str | None) -> str:
 SAME_IN_EVERY_LANGUAGE = ("/badges/", "/status/", "/.well-known/", "/static/")
 
 
+_VARY = b"Accept-Language, Cookie"
+
+
+def _varying(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """The response's headers saying it varies by the language's cookie and header (on
+    the raw list: every page pays for this)."""
+    for at, (name, value) in enumerate(headers):
+        if name.lower() == b"vary":
+            if b"accept-language" not in value.lower():
+                headers[at] = (name, value + b", " + _VARY if value else _VARY)
+            return headers
+    headers.append((b"vary", _VARY))
+    return headers
+
+
 def language_middleware(app: ASGIApp) -> ASGIApp:
     """Pick the request's language before anything renders; tell caches it varies."""
 
@@ -97,9 +111,7 @@ def language_middleware(app: ASGIApp) -> ASGIApp:
             # caches of the sites that embed it; its errors still speak the reader's.
             if message["type"] == "http.response.start" and not (
                     same_in_every_language and message["status"] < 400):
-                headers = MutableScopeHeaders.from_message(message)
-                if "accept-language" not in (headers.get("vary") or "").lower():
-                    headers.extend_header_value("vary", "Accept-Language, Cookie")
+                message["headers"] = _varying(list(message.get("headers") or ()))
             await send(message)
 
         with using(code):

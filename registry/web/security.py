@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from urllib.parse import unquote_to_bytes
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.exceptions import ClientException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -40,17 +39,23 @@ HEADERS = {
 HSTS = "max-age=63072000; includeSubDomains"
 
 
+_ENCODED = [(name.encode(), value.encode()) for name, value in HEADERS.items()]
+_HSTS = (b"strict-transport-security", HSTS.encode())
+
+
 async def add_security_headers(message: Message, scope: Scope) -> None:
+    """On the raw header list: every response pays for this, the hottest ones included."""
     if message["type"] != "http.response.start":
         return
-    headers = MutableScopeHeaders.from_message(message)
-    for name, value in HEADERS.items():
-        if name not in headers:
-            headers[name] = value
+    headers = list(message.get("headers") or ())
+    present = {name.lower() for name, _value in headers}
+    headers.extend(pair for pair in _ENCODED if pair[0] not in present)
     # Only over HTTPS (directly, or as a trusted proxy reports): HSTS over plain HTTP is
     # ignored by browsers and would be a lie in the development server.
     if scope.get("scheme") == "https":
-        headers["strict-transport-security"] = HSTS
+        headers = [pair for pair in headers if pair[0].lower() != _HSTS[0]]
+        headers.append(_HSTS)
+    message["headers"] = headers
 
 
 def reject_control_characters(app: ASGIApp) -> ASGIApp:
