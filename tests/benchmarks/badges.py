@@ -92,6 +92,14 @@ def wrk(url: str, *, seconds: int, connections: int, script: Path | None = None,
             "p50": ms("50"), "p99": ms("99")}
 
 
+def _resident_mb(pid: int) -> float:
+    """The resident memory of a process (Linux), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", help="an empty PostgreSQL database (default: SQLite)")
@@ -173,6 +181,14 @@ def main() -> None:
                                    connections=args.connections),
         }
         bare_after = wrk(bare_url, seconds=args.seconds, connections=args.connections)
+        # The worker's memory after every badge was drawn, in every language and format
+        # (target: under 150 MB).
+        with httpx.Client(base_url=base) as fetch:
+            for badge_id in badge_ids:
+                for kind in ("svg", "png"):
+                    for language in ("en", "be", "ru"):
+                        fetch.get(f"/badges/{badge_id}.{kind}", params={"lang": language})
+        resident = _resident_mb(server.pid)
         # The bare route is measured first and last; the table shows the mean of both.
         runs = {"bare Litestar app (constant)": {
             key: (bare_before[key] + bare_after[key]) / 2 for key in bare_before}, **runs}
@@ -186,6 +202,8 @@ def main() -> None:
     engine = "PostgreSQL" if args.database_url else "SQLite"
     print(f"\n{engine}, {args.badges} badges, wrk -t1 -c{args.connections} -d{args.seconds}s; "
           f"bare app {bare_before['rps']:.0f} req/s before, {bare_after['rps']:.0f} after")
+    print(f"one worker's resident memory after drawing all {len(badge_ids)} badges in 3 "
+          f"languages, SVG and PNG: {resident:.0f} MB")
     print("| request | req/s | p50 ms | p99 ms | of bare |")
     print("|---|---|---|---|---|")
     for label, run in runs.items():
