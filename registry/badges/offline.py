@@ -13,7 +13,6 @@ lists anew every six hours) is not used: the verdict is then unknown, not valid.
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 import urllib.request
@@ -111,11 +110,9 @@ class Verdict:
 def _issued_at(token: str) -> datetime | None:
     """When a (verified) status list credential was signed: validFrom, else iat."""
     try:
-        body = token.strip().split(".")[1]
-        payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+        payload = verification._b64json(token.strip().split(".")[1])
         if "validFrom" in payload:
-            return datetime.fromisoformat(str(payload["validFrom"]).replace(
-                "Z", "+00:00")).astimezone(UTC)
+            return verification._when(payload["validFrom"])
         return datetime.fromtimestamp(int(payload["iat"]), UTC)
     except (IndexError, ValueError, KeyError, TypeError, OverflowError, RecursionError):
         return None
@@ -143,8 +140,7 @@ def _freshness(purpose: str, url: str, token: str, *, now: datetime,
 
 def _purpose_of(token: str) -> str | None:
     try:
-        body = token.strip().split(".")[1]
-        payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+        payload = verification._b64json(token.strip().split(".")[1])
         return str(payload["credentialSubject"]["statusPurpose"])
     except (IndexError, ValueError, KeyError, TypeError, RecursionError):
         return None

@@ -29,6 +29,7 @@ from registry.audit import services as audit
 from registry.audit.tags import EventTag
 from registry.keys.sealed import unseal
 from registry.keys.tokens import new_token, token_hash
+from registry.limits import services as limits
 from registry.refusals import Invalid
 from registry.settings import Settings
 from registry.staff import passwords, tallies, totp
@@ -101,7 +102,8 @@ class StaffPrincipal:
 
 
 def client_bucket(client_address: str | None, now: datetime | None = None) -> str | None:
-    """The throttle bucket for a client: a keyed hash of the day and the address.
+    """The throttle bucket for a client: a keyed hash of the day and the client (an IPv6
+    one is its /64, as for the public's limits: `limits.client_of`).
 
     The address is never stored; with the key kept outside the database and the day
     mixed in, a copy of the database does not tell who tried to log in, nor link days.
@@ -109,7 +111,8 @@ def client_bucket(client_address: str | None, now: datetime | None = None) -> st
     if not client_address:
         return None
     day = (now or _now()).date().isoformat()
-    return keys.keyring().lookup_hash(f"client:{day}:{client_address}", purpose="throttle")
+    client = limits.client_of(client_address)
+    return keys.keyring().lookup_hash(f"client:{day}:{client}", purpose="throttle")
 
 
 def _account_bucket(email: str) -> str:

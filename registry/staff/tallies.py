@@ -10,19 +10,19 @@ scheduler's job, or by the first counted failure of a later window, whichever co
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from registry import db
 from registry.audit import services as audit
 from registry.audit.tags import EventTag
+from registry.limits import services as limits
 from registry.settings import Settings
 from registry.staff.tables import FailureTally
 
 
 def window_start(settings: Settings, now: datetime) -> datetime:
     """The start of the window `now` falls in (the login throttle's windows)."""
-    size = settings.login_window_minutes * 60
-    return datetime.fromtimestamp(int(now.timestamp()) // size * size, UTC)
+    return limits.window_of(now, timedelta(minutes=settings.login_window_minutes))
 
 
 async def count(tag: EventTag, reason: str, *, settings: Settings, now: datetime) -> None:

@@ -175,3 +175,12 @@ async def test_the_first_failure_of_a_later_window_records_the_windows_before(cl
     assert [(e["details"]["failures"], e["details"]["window_start"]) for e in events] == [
         (7, earlier.isoformat())]
     assert await FailureTally.count().where(FailureTally.window_start == earlier) == 0
+
+
+async def test_an_ipv6_client_is_its_64_for_the_login_throttle_too(synced):
+    """One host is given a whole /64: counted address by address, it would be as many
+    clients as it likes."""
+    one = login.client_bucket("2001:db8:1:2::1")
+    assert one == login.client_bucket("2001:db8:1:2:ffff::9")
+    assert one != login.client_bucket("2001:db8:1:3::1")
+    assert login.client_bucket("203.0.113.7") == login.client_bucket("::ffff:203.0.113.7")
