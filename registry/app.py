@@ -17,8 +17,8 @@ from registry import __version__, capabilities, db, keys, runtime, workers
 from registry.changes import counters as changes
 from registry.deadlines import scheduler
 from registry.settings import Settings
-from registry.staff.guards import session_middleware, staff_guard
-from registry.web import bodies, csrf, errors, head, i18n
+from registry.staff.guards import GuardStaffRoutes, session_middleware
+from registry.web import bodies, csrf, errors, fast, head, i18n
 from registry.web.security import add_security_headers, reject_control_characters
 from registry.web.templating import template_engine
 
@@ -57,7 +57,7 @@ def create_app(settings: Settings, *, run_scheduler: bool = False) -> Litestar:
         exclude=[r"^/api/v1/(?!staff/)", r"^/static/", r"^/healthz$", r"^/readyz$",
                  r"^/badges/", r"^/status/", r"^/\.well-known/"],
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[route for capability in capabilities.load()
                         for route in capability.routes],
         lifespan=[lifespan],
@@ -65,9 +65,9 @@ def create_app(settings: Settings, *, run_scheduler: bool = False) -> Litestar:
         # Innermost of these: the CSRF token is bound to the staff session (web/csrf.py).
         middleware=[reject_control_characters, i18n.language_middleware,
                     session_middleware(settings), csrf.middleware(csrf_config, settings)],
-        guards=[staff_guard],
         before_send=[add_security_headers],
-        plugins=[head.HeadLikeGet()],  # HEAD wherever GET works (web/head.py)
+        # Staff routes guarded as they are registered; HEAD wherever GET works (web/head.py).
+        plugins=[GuardStaffRoutes(), head.HeadLikeGet()],
         # A body that cannot be decoded is refused in words before anything decodes it.
         before_request=bodies.check_body,
         exception_handlers=errors.EXCEPTION_HANDLERS,  # type: ignore[arg-type]
@@ -81,6 +81,8 @@ def create_app(settings: Settings, *, run_scheduler: bool = False) -> Litestar:
         state=State({"settings": settings, "expected_migrations": db.expected_migrations()}),
         debug=settings.debug,
     )
+    fast.install(app)  # the hottest public answers, before any routing (web/fast.py)
+    return app
 
 
 def create_app_from_environment() -> Litestar:

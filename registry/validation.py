@@ -47,6 +47,8 @@ HIDDEN = N_("Remove the control or invisible characters from this answer.")
 # them into spaces where it is cleaned.
 _LAYOUT = frozenset("\n\r\t")
 _JOINER = "\u200d"
+# In ASCII, the only characters not shown as written are the controls (category Cc).
+_ASCII_HIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _joins_emoji(text: str, at: int) -> bool:
@@ -65,6 +67,9 @@ def hidden_character(text: str) -> str | None:
     characters (but line breaks and tabs), format characters (the bidirectional overrides
     and isolates that make text display in another order than it is stored, zero-width
     spaces), line and paragraph separators, surrogates and private-use characters."""
+    if text.isascii():  # most texts, and every credential: one scan in C
+        found = _ASCII_HIDDEN.search(text)
+        return found[0] if found else None
     for at, char in enumerate(text):
         if char in _LAYOUT:
             continue

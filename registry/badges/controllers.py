@@ -34,21 +34,30 @@ def _not_found() -> NotFoundException:
     return NotFoundException(_("There is no badge at this address."))
 
 
-def _matches(request: Request, etag: str) -> bool:
-    wanted = request.headers.get("if-none-match", "")
+def _matches(wanted: str, etag: str) -> bool:
+    """Whether an If-None-Match header's value names `etag` (or any)."""
     return wanted.strip() == "*" or etag in [t.strip().removeprefix("W/")
                                              for t in wanted.split(",")]
 
 
-def _cached(request: Request, body: bytes | str, *, etag: str, media_type: str,
+def _cached(if_none_match: str, body: bytes | str, *, etag: str, media_type: str,
             max_age: int, headers: dict[str, str] | None = None) -> ASGIResponse:
     """A cacheable response, or 304 when the client has it. Built as the ASGI response
     directly: these are the hottest routes, embedded on other sites."""
     headers = {**SHARED, **(headers or {}), "etag": etag,
                "cache-control": f"public, max-age={max_age}"}
-    if _matches(request, etag):
+    if _matches(if_none_match, etag):
         return ASGIResponse(status_code=304, headers=headers)
     return ASGIResponse(body=body, media_type=media_type, headers=headers)
+
+
+def image_response(found: services.Images, kind: str, if_none_match: str) -> ASGIResponse:
+    """A badge image (`kind` svg or png) as this route answers it, and as
+    registry/web/fast.py answers it before any routing."""
+    return _cached(if_none_match, found.svg if kind == "svg" else found.png,
+                   etag=f'"{found.etag}-{kind}"', max_age=IMAGE_MAX_AGE,
+                   media_type="image/svg+xml" if kind == "svg" else "image/png",
+                   headers={"content-language": found.language})
 
 
 @get("/badges/{name:str}", tags=["badges"], cache_control=None,
@@ -68,10 +77,7 @@ async def badge_image(name: Annotated[str, Parameter(max_length=60)], request: R
     found = await services.badge_images(badge_id, request.app.state.settings, lang or "")
     if found is None:
         raise _not_found()
-    return _cached(request, found.svg if kind == "svg" else found.png,
-                   etag=f'"{found.etag}-{kind}"', max_age=IMAGE_MAX_AGE,
-                   media_type="image/svg+xml" if kind == "svg" else "image/png",
-                   headers={"content-language": found.language})
+    return image_response(found, kind, request.headers.get("if-none-match", ""))
 
 
 @get("/status/{purpose:str}", tags=["badges"], responses=errors.answers(304, 404, page=True))
@@ -81,7 +87,7 @@ async def status_list(purpose: Annotated[str, Parameter(max_length=20)], request
     found = await services.status_list(purpose, state.settings)
     if found is None:
         raise NotFoundException(_("There is no status list at this address."))
-    return _cached(request, found.credential, etag=f'"{found.etag}"',
+    return _cached(request.headers.get("if-none-match", ""), found.credential, etag=f'"{found.etag}"',
                    media_type=credentials.MEDIA_TYPE, max_age=300)
 
 

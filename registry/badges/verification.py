@@ -13,6 +13,7 @@ import base64
 import binascii
 import json
 from collections.abc import Callable
+from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -89,6 +90,31 @@ def _when(value: Any) -> datetime:
     return datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone(UTC)
 
 
+@lru_cache(maxsize=512)
+def _signed(token: str, key_json: str) -> bytes | None:
+    """The payload of a compact JWS whose ES256 signature `key_json` (a public JWK)
+    makes, or None. Kept for the last few hundred pairs: the signature of one credential
+    under one key never changes, and checking it is most of what a verification costs."""
+    try:
+        key = jwk.construct({k: v for k, v in json.loads(key_json).items() if k != "use"},
+                            ALGORITHM)
+        return bytes(jws.verify(token, key, algorithms=[ALGORITHM]))
+    except (JOSEError, ValueError, TypeError, RecursionError):
+        return None
+
+
+def _payload(token: str, key_data: dict[str, Any]) -> dict[str, Any]:
+    """The signed payload, a JSON object; ValueError if the signature or the payload
+    is not right."""
+    signed = _signed(token, json.dumps(key_data, sort_keys=True))
+    if signed is None:
+        raise ValueError("the signature does not hold")
+    payload = json.loads(signed)
+    if not isinstance(payload, dict):
+        raise ValueError("the payload is not a JSON object")
+    return payload
+
+
 # A status list lookup: purpose, the credential's statusListCredential URL -> bitstring,
 # or a reason in words why it cannot be had.
 StatusLists = Callable[[str, str], "bytes | str"]
@@ -141,11 +167,8 @@ def verify(token: str, *, jwks: dict[str, Any], issuer: str, now: datetime,
                kid=kid)
 
     try:
-        public = jwk.construct({k: v for k, v in key_data.items() if k != "use"}, ALGORITHM)
-        payload = json.loads(jws.verify(token, public, algorithms=[ALGORITHM]))
-        if not isinstance(payload, dict):
-            raise ValueError
-    except (JOSEError, ValueError, RecursionError):
+        payload = _payload(token, key_data)
+    except (ValueError, RecursionError):
         result.add("signature", False, N_("The signature does not match the content: the "
                                           "credential was altered or not made by this key."))
         result.skip(*CHECKS[4:])
@@ -246,8 +269,7 @@ def status_list_bits(token: str, *, jwks: dict[str, Any], issuer: str, purpose: 
     if key_data is None:
         return f"the status list is signed with an unknown key {header.get('kid')}"
     try:
-        public = jwk.construct({k: v for k, v in key_data.items() if k != "use"}, ALGORITHM)
-        payload = json.loads(jws.verify(token, public, algorithms=[ALGORITHM]))
+        payload = _payload(token, key_data)
         subject = payload["credentialSubject"]
         stated = payload["issuer"]["id"] if isinstance(payload["issuer"], dict) else (
             payload["issuer"])

@@ -1,7 +1,7 @@
 """HTTP for staff: login, enrolment, the staff home, accounts, and the staff API.
 
 Every route here declares either `opt={"public": True}` or the permission it needs;
-`staff_guard` (installed on the whole app) enforces it.
+`staff_guard` (put on every staff route as it is registered) enforces it.
 """
 
 from __future__ import annotations

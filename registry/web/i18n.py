@@ -70,8 +70,9 @@ def choose(cookie_header: str | None, accept_language: str | None) -> str:
 
 
 # Paths whose answers do not depend on the reader's language (registry/badges/controllers.py,
-# the static files).
-SAME_IN_EVERY_LANGUAGE = ("/badges/", "/status/", "/.well-known/", "/static/")
+# the static files, the health checks' answers for the supervisor).
+SAME_IN_EVERY_LANGUAGE = ("/badges/", "/status/", "/.well-known/", "/static/", "/healthz",
+                          "/readyz")
 
 
 _VARY = b"Accept-Language, Cookie"

@@ -133,3 +133,27 @@ async def test_a_route_without_a_permission_is_refused_to_everybody(synced, sess
         response = await client.get("/staff/forgotten")
         assert response.status_code == 403
         assert "declares no permission" in response.text
+
+
+async def test_head_of_every_guarded_page_is_guarded_too(synced):
+    """HEAD answers wherever GET does (web/head.py): on a staff route it is refused like
+    the GET, whichever plugin made its handler."""
+    app = create_app(synced)
+    pages = [path for method, path, opt in declared(app)
+             if method == "GET" and not opt.get("public")]
+    assert pages
+    async with AsyncTestClient(app=app) as client:
+        for path in pages:
+            response = await client.head(concrete(path), follow_redirects=False)
+            assert response.status_code in (303, 401), (path, response.status_code)
+            assert not response.content
+
+
+async def test_public_routes_run_no_staff_guard(synced):
+    """The guard is on staff routes only: the public routes, the hottest among them, do
+    not pay for it."""
+    app = create_app(synced)
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", []):
+            guarded = guards.staff_guard in handler.resolve_guards()
+            assert guarded == route.path.startswith(guards.STAFF_PATHS), route.path

@@ -1,0 +1,75 @@
+"""The hottest public answers, given before Litestar routes the request.
+
+`/healthz` (asked every few seconds by every supervisor and proxy) and the badge images
+(embedded on other sites, asked by every reader of every page that shows one, mostly as
+a conditional request answered 304) are the same for everyone who asks and touch no
+session, form or cookie. Through the router, the language, session and CSRF middleware
+and the handler's signature they cost half again a bare route; here they are answered
+from the app's own send (so the `before_send` hooks still add the security headers and
+drop a HEAD's body), with the same response objects the routes build.
+
+Only a request this front is sure of is answered here: GET or HEAD, an address of
+exactly the route's form, no query but a plain `lang=`, nothing a control character
+could hide in; and for an image, only one that exists. Everything else (an unknown
+badge, a malformed name, any other query) goes on to the routes, which answer it as
+before, in the reader's language. tests/web/test_fast.py checks that every answer given
+here is the one the routes give, byte for byte.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from registry.badges import controllers, services
+from registry.web import health, security
+
+if TYPE_CHECKING:
+    from litestar import Litestar
+
+    from registry.settings import Settings
+
+_IMAGE = re.compile(r"/badges/(?P<badge>[A-Za-z0-9_-]{1,40})\.(?P<kind>svg|png)")
+_QUERY = re.compile(rb"(?:lang=(?P<lang>[a-z]{0,8}))?")
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return ""
+
+
+def install(app: Litestar) -> None:
+    """Put the front before the app's own handler (inside Litestar's entry point, which
+    sets the scope's app and wraps `send` in the `before_send` hooks)."""
+    app.asgi_handler = Front(app.asgi_handler, app.state.settings)
+
+
+class Front:
+    """An ASGI app: the answers above, else `routes` (the app's own handler)."""
+
+    def __init__(self, routes: ASGIApp, settings: Settings) -> None:
+        self.routes, self.settings = routes, settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
+            path, query = scope["path"], scope.get("query_string", b"")
+            if path == "/healthz" and not query:
+                await health.HEALTHY(scope, receive, send)
+                return
+            image = _IMAGE.fullmatch(path)
+            asked = _QUERY.fullmatch(query) if image else None
+            if image and asked and not security.has_control_character(scope):
+                lang = asked["lang"]
+                found = await services.badge_images(
+                    image["badge"], self.settings,
+                    lang.decode("ascii") if lang is not None else "")
+                if found is not None:
+                    response = controllers.image_response(
+                        found, image["kind"], _header(scope, b"if-none-match"))
+                    await response(scope, receive, send)
+                    return
+        await self.routes(scope, receive, send)

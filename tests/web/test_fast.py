@@ -1,0 +1,88 @@
+"""The front (registry/web/fast.py) answers /healthz and the badge images before any
+routing: every answer it gives is the one the routes give, byte for byte, header for
+header, and whatever it is not sure of goes on to the routes."""
+
+from __future__ import annotations
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from registry.app import create_app
+from registry.badges.tables import Badge
+from registry.web import fast
+from tests.accessions.test_lifecycle import accepted
+
+
+def answer(response) -> tuple[int, list[tuple[str, str]], bytes]:
+    headers = sorted((name.lower(), value) for name, value in response.headers.multi_items()
+                     if name.lower() != "date")
+    return response.status_code, headers, response.content
+
+
+def without_front(app):
+    assert isinstance(app.asgi_handler, fast.Front)
+    app.asgi_handler = app.asgi_handler.routes
+    return app
+
+
+async def refuse(scope, receive, send) -> None:
+    raise AssertionError(f"went on to the routes: {scope['method']} {scope['path']}")
+
+
+@pytest.fixture
+async def badge(client, synced) -> tuple[str, str]:
+    await accepted(client, synced)
+    row = await Badge.select(Badge.badge_id).first()
+    etag = (await client.get(f"/badges/{row['badge_id']}.svg")).headers["etag"]
+    return row["badge_id"], etag
+
+
+def requests(badge_id: str, etag: str) -> list[tuple[str, str, dict[str, str]]]:
+    png_etag = etag.replace("-svg", "-png")
+    asked = []
+    for method in ("GET", "HEAD"):
+        asked += [(method, "/healthz", {}), (method, "/healthz", {"accept-language": "be"})]
+        for kind in ("svg", "png"):
+            for query in ("", "?lang=be", "?lang=ru", "?lang=en", "?lang=xx", "?lang="):
+                url = f"/badges/{badge_id}.{kind}{query}"
+                asked += [(method, url, {}), (method, url, {"cookie": "lang=ru"}),
+                          (method, url, {"if-none-match": "*"}),
+                          (method, url, {"if-none-match": f'"x", W/{png_etag}, {etag}'}),
+                          (method, url, {"if-none-match": '"something-else"'})]
+    return asked
+
+
+# Addresses the front leaves to the routes: the routes answer them as before.
+PASSED_ON = ["/healthz?verbose=1", "/badges/nobadge.svg", "/badges/{badge}.gif",
+             "/badges/{badge}.svg?lang=be&x=1", "/badges/{badge}.svg?lang=BE",
+             "/badges/{badge}.svg?lang=%00", "/badges/{badge}", "/badges/.svg"]
+
+
+async def test_every_answer_of_the_front_is_the_routes_answer(synced, badge):
+    badge_id, etag = badge
+    async with AsyncTestClient(app=create_app(synced)) as front, AsyncTestClient(
+            app=without_front(create_app(synced))) as routes:
+        for method, url, headers in requests(badge_id, etag):
+            given = answer(await front.request(method, url, headers=headers))
+            assert given == answer(await routes.request(method, url, headers=headers)), (
+                method, url, headers)
+            assert given[0] in (200, 304)
+            assert ("content-security-policy" in dict(given[1])), url  # the hooks ran
+        for url in PASSED_ON:
+            url = url.format(badge=badge_id)
+            assert answer(await front.get(url)) == answer(await routes.get(url)), url
+
+
+async def test_the_front_answers_without_the_routes_and_passes_on_the_rest(synced, badge):
+    badge_id, etag = badge
+    app = create_app(synced)
+    app.asgi_handler.routes = refuse
+    async with AsyncTestClient(app=app) as client:
+        for method, url, headers in requests(badge_id, etag):
+            response = await client.request(method, url, headers=headers)
+            assert response.status_code in (200, 304), (method, url)
+        for url in PASSED_ON:
+            with pytest.raises(AssertionError, match="went on to the routes"):
+                await client.get(url.format(badge=badge_id))
+        with pytest.raises(AssertionError, match="went on to the routes"):
+            await client.post("/healthz")
