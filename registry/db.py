@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import aiosqlite
 import asyncpg
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.apps.migrations.commands.base import BaseMigrationManager
@@ -30,7 +31,7 @@ from piccolo.apps.migrations.tables import Migration
 from piccolo.engine import engine_finder
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
 from piccolo.table import Table
 
 from registry.settings import Settings
@@ -60,12 +61,65 @@ def engine_for(url: str) -> Engine:
         if not path:
             raise ValueError(f"no file in database URL {url!r}")
         # The busy timeout lets a writer wait for another writer instead of failing.
-        return SQLiteEngine(path=path, timeout=30)
+        return KeptReadsSQLiteEngine(path=path, timeout=30)
     if parts.scheme in ("postgresql", "postgres"):
         return PostgresEngine(config={"dsn": url})
     raise ValueError(
         f"unsupported database URL scheme {parts.scheme!r}: use sqlite:/// or postgresql://"
     )
+
+
+class KeptReadsSQLiteEngine(SQLiteEngine):
+    """Piccolo's SQLite engine, whose reads outside a transaction use connections kept
+    open while the app runs (`start`), instead of a new one for each query.
+
+    Piccolo opens a connection (a thread, the file, its schema read anew) for every query
+    outside a transaction: most of what a page read from SQLite cost, several times per
+    page. A kept connection is in autocommit mode (Piccolo's connection settings), so each
+    SELECT reads the latest committed state, as a new connection would; only SELECTs
+    take one, and each is used by one query at a time. Writes, and every query while the
+    engine is not started (the command line), go Piccolo's own way."""
+
+    KEEP = 4  # idle connections kept per event loop; more are opened when all are busy
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kept: dict[asyncio.AbstractEventLoop, list[aiosqlite.Connection]] | None = None
+
+    async def _run_in_new_connection(self, query: str, args: list[Any] | None = None,
+                                     query_type: str = "generic",
+                                     table: type[Table] | None = None) -> Any:
+        if self.kept is None or not query.lstrip()[:6].upper() == "SELECT":
+            return await super()._run_in_new_connection(query, args, query_type, table)
+        idle = self.kept.setdefault(asyncio.get_running_loop(), [])
+        connection = idle.pop() if idle else await self._open()
+        try:
+            async with connection.execute(query, args or []) as cursor:
+                rows = await cursor.fetchall()
+        except BaseException:
+            await connection.close()  # in an unknown state: not kept
+            raise
+        if self.kept is not None and len(idle) < self.KEEP:
+            idle.append(connection)
+        else:
+            await connection.close()
+        return rows
+
+    async def _open(self) -> aiosqlite.Connection:
+        connection = await aiosqlite.connect(**self.connection_kwargs)
+        await connection.execute("PRAGMA foreign_keys = 1")
+        connection.row_factory = dict_factory
+        return connection
+
+    def keep_reads(self) -> None:
+        if self.kept is None:
+            self.kept = {}
+
+    async def close_reads(self) -> None:
+        kept, self.kept = self.kept or {}, None
+        for connections in kept.values():
+            for connection in connections:
+                await connection.close()
 
 
 def all_tables() -> list[type[Table]]:
@@ -237,13 +291,18 @@ def unique_violations_as_domain_error() -> Iterator[None]:
 
 
 async def start(engine_: Engine, *, pool_size: int = 10) -> None:
+    """Connections kept for the app's life: PostgreSQL's pool, SQLite's readers."""
     if isinstance(engine_, PostgresEngine) and pool_size > 0:
         await engine_.start_connection_pool(min_size=1, max_size=pool_size)
+    if isinstance(engine_, KeptReadsSQLiteEngine):
+        engine_.keep_reads()
 
 
 async def stop(engine_: Engine) -> None:
     if isinstance(engine_, PostgresEngine) and engine_.pool is not None:
         await engine_.close_connection_pool()
+    if isinstance(engine_, KeptReadsSQLiteEngine):
+        await engine_.close_reads()
 
 
 @contextlib.asynccontextmanager

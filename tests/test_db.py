@@ -103,3 +103,38 @@ def test_the_data_directory_and_the_sqlite_file_are_private_whatever_the_umask(t
     finally:
         os.umask(old)
         runtime.configure(migrated)  # the run's database again, for the tests after
+
+
+async def test_kept_sqlite_readers_see_each_commit_and_leave_writes_alone(settings):
+    """While the app runs, SQLite reads outside a transaction reuse kept connections
+    (a new one per query cost most of a page): each read still sees what another
+    process committed just before, and nothing but SELECTs takes one."""
+    import sqlite3
+
+    engine = db.engine()
+    if not isinstance(engine, db.KeptReadsSQLiteEngine):
+        pytest.skip("SQLite's kept readers; PostgreSQL has its pool")
+    await db.start(engine)
+    try:
+        for n in range(3):
+            assert len(await PrinciplesVersion.select()) == n
+            kept = [c for cs in engine.kept.values() for c in cs]
+            assert len(kept) == 1  # one connection, used again and again
+            other = sqlite3.connect(engine.path)  # another process commits
+            other.execute("INSERT INTO principles_version (version_id, status, "
+                          "text_of_record, content_hash, created_at) VALUES (?, 'draft', "
+                          "'en', ?, ?)", (f"9.{n}", "0" * 64, datetime.now(UTC).isoformat()))
+            other.commit()
+            other.close()
+        assert len(await PrinciplesVersion.select()) == 3
+        reader = next(c for cs in engine.kept.values() for c in cs)
+        async with db.write_transaction():  # a write takes a connection of its own
+            await PrinciplesVersion.insert(version("9.9"))
+            assert [c for cs in engine.kept.values() for c in cs] == [reader]
+        await PrinciplesVersion.delete().where(PrinciplesVersion.version_id == "9.9")
+        assert len(await PrinciplesVersion.select()) == 3
+        assert [c for cs in engine.kept.values() for c in cs] == [reader]
+    finally:
+        await db.stop(engine)
+    assert engine.kept is None
+    assert len(await PrinciplesVersion.select()) == 3  # as before: a connection per query
