@@ -1,16 +1,18 @@
 """The hottest public answers, given before Litestar routes the request.
 
-`/healthz` (asked every few seconds by every supervisor and proxy) and the badge images
+`/healthz` (asked every few seconds by every supervisor and proxy), the badge images
 (embedded on other sites, asked by every reader of every page that shows one, mostly as
-a conditional request answered 304) are the same for everyone who asks and touch no
+a conditional request answered 304) and the pages of the Principles once rendered (the
+same for every reader of a language until the next sync, web/rendered.py) touch no
 session, form or cookie. Through the router, the language, session and CSRF middleware
 and the handler's signature they cost half again a bare route; here they are answered
 from the app's own send (so the `before_send` hooks still add the security headers and
 drop a HEAD's body), with the same response objects the routes build.
 
 Only a request this front is sure of is answered here: GET or HEAD, an address of
-exactly the route's form, no query but a plain `lang=`, nothing a control character
-could hide in; and for an image, only one that exists. Everything else (an unknown
+exactly the route's form, no query but a plain `lang=` for an image, nothing a control
+character could hide in; for an image, only one that exists; for a page, only one kept
+rendered for this address and language at the counter's present value. Everything else (an unknown
 badge, a malformed name, any other query) goes on to the routes, which answer it as
 before, in the reader's language. tests/web/test_fast.py checks that every answer given
 here is the one the routes give, byte for byte.
@@ -21,10 +23,12 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar import MediaType
+from litestar.response.base import ASGIResponse
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from registry.badges import controllers, services
-from registry.web import health, security
+from registry.web import health, i18n, rendered, security
 
 if TYPE_CHECKING:
     from litestar import Litestar
@@ -33,6 +37,26 @@ if TYPE_CHECKING:
 
 _IMAGE = re.compile(r"/badges/(?P<badge>[A-Za-z0-9_-]{1,40})\.(?P<kind>svg|png)")
 _QUERY = re.compile(rb"(?:lang=(?P<lang>[a-z]{0,8}))?")
+
+
+# Where pages kept rendered live (web/rendered.py): the Principles' pages.
+KEPT_PAGES = ("/principles/",)
+
+
+def _page(html: bytes) -> ASGIResponse:
+    """A kept page as the route answers it (`Response(html, media_type=HTML)`)."""
+    return ASGIResponse(body=html, media_type=MediaType.HTML)
+
+
+def _varying(send: Send) -> Send:
+    """`send`, with the language variation the language middleware adds to pages."""
+
+    async def with_vary(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message["headers"] = i18n.varying(list(message.get("headers") or ()))
+        await send(message)
+
+    return with_vary
 
 
 def _header(scope: Scope, name: bytes) -> str:
@@ -60,6 +84,12 @@ class Front:
             if path == "/healthz" and not query:
                 await health.HEALTHY(scope, receive, send)
                 return
+            if path.startswith(KEPT_PAGES) and not security.has_control_character(scope):
+                html = await rendered.kept(self.settings.database_url, scope,
+                                           i18n.language_of(scope))
+                if html is not None:
+                    await _page(html)(scope, receive, _varying(send))
+                    return
             image = _IMAGE.fullmatch(path)
             asked = _QUERY.fullmatch(query) if image else None
             if image and asked and not security.has_control_character(scope):

@@ -78,7 +78,7 @@ SAME_IN_EVERY_LANGUAGE = ("/badges/", "/status/", "/.well-known/", "/static/", "
 _VARY = b"Accept-Language, Cookie"
 
 
-def _varying(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+def varying(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
     """The response's headers saying it varies by the language's cookie and header (on
     the raw list: every page pays for this)."""
     for at, (name, value) in enumerate(headers):
@@ -90,6 +90,15 @@ def _varying(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
     return headers
 
 
+def language_of(scope: Scope) -> str:
+    """The language a request is answered in (its cookie, else its Accept-Language)."""
+    headers = {key: value for key, value in scope["headers"]}
+    return choose(
+        headers.get(b"cookie", b"").decode("latin-1") or None,
+        headers.get(b"accept-language", b"").decode("latin-1") or None,
+    )
+
+
 def language_middleware(app: ASGIApp) -> ASGIApp:
     """Pick the request's language before anything renders; tell caches it varies."""
 
@@ -97,11 +106,7 @@ def language_middleware(app: ASGIApp) -> ASGIApp:
         if scope["type"] != "http":
             await app(scope, receive, send)
             return
-        headers = {key: value for key, value in scope["headers"]}
-        code = choose(
-            headers.get(b"cookie", b"").decode("latin-1") or None,
-            headers.get(b"accept-language", b"").decode("latin-1") or None,
-        )
+        code = language_of(scope)
 
         same_in_every_language = scope["path"].startswith(SAME_IN_EVERY_LANGUAGE)
 
@@ -112,7 +117,7 @@ def language_middleware(app: ASGIApp) -> ASGIApp:
             # caches of the sites that embed it; its errors still speak the reader's.
             if message["type"] == "http.response.start" and not (
                     same_in_every_language and message["status"] < 400):
-                message["headers"] = _varying(list(message.get("headers") or ()))
+                message["headers"] = varying(list(message.get("headers") or ()))
             await send(message)
 
         with using(code):

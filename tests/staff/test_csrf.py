@@ -68,3 +68,19 @@ async def test_over_https_the_csrf_cookie_is_host_prefixed(synced):
         assert "HttpOnly" in cookie and "csrftoken" not in c.cookies
         assert (await login_over_http(c, member)).status_code == 303
         assert (await c.get("/staff")).status_code == 200
+
+
+async def test_a_reader_who_only_reads_is_given_no_cookie(client, synced):
+    """The token (and its cookie) is made only for a page with a form: the Principles,
+    the register and the home page set no cookie; a form's page does, once, and its
+    token is the cookie's."""
+    for page in ("/", "/principles/1.0", "/principles/1.0/3", "/register",
+                 "/verify/nobadge"):
+        response = await client.get(page)
+        assert "set-cookie" not in response.headers, page
+        assert COOKIE not in client.cookies, page
+    form = await client.get("/accede")
+    assert form.status_code == 200
+    assert client.cookies[COOKIE] == csrf_token(form.text)
+    again = await client.get("/principles/1.0")
+    assert "set-cookie" not in again.headers and COOKIE in client.cookies

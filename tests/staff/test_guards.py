@@ -76,7 +76,7 @@ async def form_data(client: AsyncTestClient, method: str) -> dict:
     to its session): a page's token is its cookie's value."""
     if method == "GET":
         return {}
-    await client.get("/staff/login", follow_redirects=False)
+    await client.get("/staff/login")  # a form (or, logged in, the staff home's forms)
     return {"data": {"_csrf_token": client.cookies[csrf.COOKIE]}}
 
 

@@ -86,3 +86,46 @@ async def test_the_front_answers_without_the_routes_and_passes_on_the_rest(synce
                 await client.get(url.format(badge=badge_id))
         with pytest.raises(AssertionError, match="went on to the routes"):
             await client.post("/healthz")
+
+
+PAGES = ["/principles/1.0", "/principles/1.0/3", "/principles/1.0?text=en"]
+READERS = [{}, {"accept-language": "be"}, {"accept-language": "ru-RU,ru;q=0.9"},
+           {"cookie": "lang=be"}, {"cookie": "lang=ru", "accept-language": "en"}]
+
+
+async def test_a_kept_page_is_the_routes_page_in_every_language(synced):
+    from registry.web import rendered
+
+    rendered.forget()
+    async with AsyncTestClient(app=create_app(synced)) as front, AsyncTestClient(
+            app=without_front(create_app(synced))) as routes:
+        for url in PAGES:
+            for headers in READERS:
+                made = answer(await routes.get(url, headers=headers))  # renders, keeps
+                assert made[0] == 200
+                for method in ("GET", "HEAD"):
+                    given = answer(await front.request(method, url, headers=headers))
+                    assert given == answer(await routes.request(method, url, headers=headers))
+                    assert ("vary", "Accept-Language, Cookie") in given[1]
+                assert answer(await front.get(url, headers=headers)) == made
+        be = (await front.get("/principles/1.0", headers={"cookie": "lang=be"})).text
+        en = (await front.get("/principles/1.0")).text
+        assert be != en and 'lang="be"' in be and 'lang="en"' in en
+
+
+async def test_only_a_kept_page_is_answered_without_the_routes(synced):
+    from registry.web import rendered
+
+    rendered.forget()
+    app = create_app(synced)
+    async with AsyncTestClient(app=app) as client:
+        for url in PAGES:
+            assert (await client.get(url)).status_code == 200  # through the routes: kept
+        app.asgi_handler.routes = refuse
+        for url in PAGES:
+            assert (await client.get(url)).status_code == 200
+        for url, headers in [("/principles/1.0/4", {}), ("/principles/9.9", {}),
+                             ("/principles/1.0", {"cookie": "lang=ru"}),  # not kept in ru
+                             ("/principles/1.0?text=en&x", {})]:
+            with pytest.raises(AssertionError, match="went on to the routes"):
+                await client.get(url, headers=headers)
