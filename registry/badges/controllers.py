@@ -4,8 +4,9 @@ and the API. Everything here is public and cookie-free; what other sites embed o
 
 from __future__ import annotations
 
+import contextlib
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
@@ -19,8 +20,9 @@ from pydantic import BaseModel, Field, model_validator
 
 from registry import formats, keys
 from registry.badges import credentials, services, verification
+from registry.changes import counters
 from registry.validation import Form
-from registry.web import errors
+from registry.web import errors, kept_answers
 from registry.web.i18n import N_, current
 from registry.web.i18n import gettext as _
 
@@ -181,6 +183,23 @@ async def _verify(request: VerifyRequest, state: State) -> services.Verified:
     return await services.verify_online(token or "", state.settings)
 
 
+KEEP_VERDICT_SECONDS = 10.0
+
+
+def _unchanged_for(result: verification.Result) -> float:
+    """How long a verdict may be given again unchanged: until the credential's validity
+    begins or ends (whichever is next), at most KEEP_VERDICT_SECONDS. Every change of a
+    status, a key or a list moves the badges' counter, which ends it at once."""
+    seconds = KEEP_VERDICT_SECONDS
+    now = datetime.now(UTC)
+    for name in ("validFrom", "validUntil"):
+        with contextlib.suppress(KeyError, TypeError, ValueError):
+            moment = verification.when((result.credential or {})[name])
+            if moment > now:
+                seconds = min(seconds, (moment - now).total_seconds())
+    return seconds
+
+
 def _words() -> dict[str, Any]:
     return {"check_words": {k: _(v) for k, v in verification.CHECK_WORDS.items()}}
 
@@ -198,10 +217,15 @@ class VerifyApi(Controller):
 
     @post("/verify", status_code=200, response_headers={"access-control-allow-origin": "*"},
           responses=errors.answers(404, 413))
-    async def verify(self, data: Annotated[VerifyRequest, Body()], state: State) -> VerifyResult:
+    async def verify(self, data: Annotated[VerifyRequest, Body()], state: State,
+                     request: Request) -> VerifyResult:
         """Check a credential (or a badge's current one): every check and its reason.
         `valid` is true only when all of them hold."""
-        return _result(await _verify(data, state))
+        value = await counters.current(services.CHANGES)
+        verified = await _verify(data, state)
+        kept_answers.keep(request.scope, counter=services.CHANGES, value=value,
+                  seconds=_unchanged_for(verified.result))
+        return _result(verified)
 
     @get("/badges/{badge_id:str}", response_headers={"access-control-allow-origin": "*"},
          responses=errors.answers(404))

@@ -112,7 +112,7 @@ def _issued_at(token: str) -> datetime | None:
     try:
         payload = verification._b64json(token.strip().split(".")[1])
         if "validFrom" in payload:
-            return verification._when(payload["validFrom"])
+            return verification.when(payload["validFrom"])
         return datetime.fromtimestamp(int(payload["iat"]), UTC)
     except (IndexError, ValueError, KeyError, TypeError, OverflowError, RecursionError):
         return None

@@ -86,7 +86,8 @@ def _b64json(part: str) -> dict[str, Any]:
     return value
 
 
-def _when(value: Any) -> datetime:
+def when(value: Any) -> datetime:
+    """A moment a credential states (ISO 8601, `Z` for UTC), in UTC."""
     return datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone(UTC)
 
 
@@ -195,7 +196,7 @@ def verify(token: str, *, jwks: dict[str, Any], issuer: str, now: datetime,
         return result
 
     try:
-        valid_from, valid_until = _when(payload["validFrom"]), _when(payload["validUntil"])
+        valid_from, valid_until = when(payload["validFrom"]), when(payload["validUntil"])
     except (KeyError, ValueError, TypeError):
         result.add("not_before", False, N_("The credential does not say when it is valid."))
         result.skip(*CHECKS[7:])
@@ -273,7 +274,7 @@ def status_list_bits(token: str, *, jwks: dict[str, Any], issuer: str, purpose: 
         subject = payload["credentialSubject"]
         stated = payload["issuer"]["id"] if isinstance(payload["issuer"], dict) else (
             payload["issuer"])
-        valid_until = _when(payload["validUntil"])
+        valid_until = when(payload["validUntil"])
     except (JOSEError, ValueError, KeyError, TypeError, RecursionError):
         return "the status list's signature or content is not valid"
     if stated != issuer_id(issuer) or payload.get("id") != url:

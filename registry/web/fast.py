@@ -12,7 +12,9 @@ drop a HEAD's body), with the same response objects the routes build.
 Only a request this front is sure of is answered here: GET or HEAD, an address of
 exactly the route's form, no query but a plain `lang=` for an image, nothing a control
 character could hide in; for an image, only one that exists; for a page, only one kept
-rendered for this address and language at the counter's present value. Everything else (an unknown
+rendered for this address and language at the counter's present value. And a POST to
+the verify API is answered as the route answered the same body before, while the route
+said it may be (web/kept_answers.py). Everything else (an unknown
 badge, a malformed name, any other query) goes on to the routes, which answer it as
 before, in the reader's language. tests/web/test_fast.py checks that every answer given
 here is the one the routes give, byte for byte.
@@ -28,7 +30,7 @@ from litestar.response.base import ASGIResponse
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from registry.badges import controllers, services
-from registry.web import health, i18n, rendered, security
+from registry.web import health, i18n, kept_answers, rendered, security
 
 if TYPE_CHECKING:
     from litestar import Litestar
@@ -59,11 +61,7 @@ def _varying(send: Send) -> Send:
     return with_vary
 
 
-def _header(scope: Scope, name: bytes) -> str:
-    for key, value in scope["headers"]:
-        if key == name:
-            return value.decode("latin-1")
-    return ""
+_header = kept_answers.header
 
 
 def install(app: Litestar) -> None:
@@ -79,6 +77,10 @@ class Front:
         self.routes, self.settings = routes, settings
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" and (
+                scope["path"] in kept_answers.PATHS):
+            await kept_answers.answer(scope, receive, send, self.routes)
+            return
         if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
             path, query = scope["path"], scope.get("query_string", b"")
             if path == "/healthz" and not query:

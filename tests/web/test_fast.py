@@ -4,6 +4,8 @@ header, and whatever it is not sure of goes on to the routes."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from litestar.testing import AsyncTestClient
 
@@ -129,3 +131,71 @@ async def test_only_a_kept_page_is_answered_without_the_routes(synced):
                              ("/principles/1.0?text=en&x", {})]:
             with pytest.raises(AssertionError, match="went on to the routes"):
                 await client.get(url, headers=headers)
+
+
+async def verify(client, body: bytes, **headers: str):
+    return await client.post("/api/v1/verify", content=body,
+                             headers={"content-type": "application/json", **headers})
+
+
+async def test_a_kept_verdict_is_the_routes_verdict(client, synced, badge):
+    from registry.web import kept_answers
+
+    kept_answers.forget()
+    credential = (await client.get(f"/api/v1/badges/{badge[0]}")).json()["credential"]
+    bodies = [json.dumps({"credential": credential}).encode(),
+              json.dumps({"badge_id": badge[0]}).encode(),
+              json.dumps({"credential": credential[:-4] + "AAAA"}).encode()]  # forged
+    async with AsyncTestClient(app=create_app(synced)) as front, AsyncTestClient(
+            app=without_front(create_app(synced))) as routes:
+        for body in bodies:
+            for headers in ({}, {"accept-language": "be"}, {"cookie": "lang=ru"}):
+                first = answer(await verify(front, body, **headers))  # through the route
+                again = answer(await verify(front, body, **headers))  # kept
+                assert first == again == answer(await verify(routes, body, **headers))
+                assert first[0] == 200
+        assert len(kept_answers._answers) == 9
+        valid = (await verify(front, bodies[0])).json()
+        assert valid["valid"] is True
+        assert (await verify(front, bodies[2])).json()["valid"] is False
+
+
+async def test_a_verdict_is_given_again_only_until_something_changes(client, synced, badge):
+    from registry.accessions import lifecycle
+    from registry.audit.services import SYSTEM
+    from registry.web import kept_answers
+
+    kept_answers.forget()
+    signatory = (await client.get(f"/api/v1/badges/{badge[0]}")).json()
+    body = json.dumps({"credential": signatory["credential"]}).encode()
+    app = create_app(synced)
+    async with AsyncTestClient(app=app) as front:
+        assert (await verify(front, body)).json()["valid"] is True
+        routes, app.asgi_handler.routes = app.asgi_handler.routes, refuse
+        assert (await verify(front, body)).json()["valid"] is True  # kept
+        for other in (body + b" ", b'{"badge_id": "nobadge"}', b"[" * 40):
+            with pytest.raises(AssertionError, match="went on to the routes"):
+                await verify(front, other)  # never given for another body
+        with pytest.raises(AssertionError, match="went on to the routes"):
+            await verify(front, body, **{"accept-language": "ru"})  # nor another language
+        row = await Badge.select(Badge.signatory.public_id.as_alias("who")).where(
+            Badge.badge_id == badge[0]).first()
+        await lifecycle.revoke(row["who"], decision="P-3", actor=SYSTEM, settings=synced)
+        with pytest.raises(AssertionError, match="went on to the routes"):
+            await verify(front, body)  # the revocation moved the counter: asked anew
+        app.asgi_handler.routes = routes
+        revoked = (await verify(front, body)).json()
+        assert revoked["valid"] is False and revoked["status"] == "revoked"
+
+
+async def test_a_verdict_is_not_kept_past_the_end_of_its_credential():
+    from datetime import UTC, datetime, timedelta
+
+    from registry.badges import controllers, verification
+
+    soon = (datetime.now(UTC) + timedelta(seconds=3)).isoformat()
+    result = verification.Result(credential={"validUntil": soon})
+    assert 2 < controllers._unchanged_for(result) <= 3
+    assert controllers._unchanged_for(verification.Result()) == controllers.KEEP_VERDICT_SECONDS
+    later = verification.Result(credential={"validFrom": soon, "validUntil": "2999-01-01"})
+    assert 2 < controllers._unchanged_for(later) <= 3
