@@ -89,7 +89,7 @@ class KeptReadsSQLiteEngine(SQLiteEngine):
     async def _run_in_new_connection(self, query: str, args: list[Any] | None = None,
                                      query_type: str = "generic",
                                      table: type[Table] | None = None) -> Any:
-        if self.kept is None or not query.lstrip()[:6].upper() == "SELECT":
+        if self.kept is None or query.lstrip()[:6].upper() != "SELECT":
             return await super()._run_in_new_connection(query, args, query_type, table)
         idle = self.kept.setdefault(asyncio.get_running_loop(), [])
         connection = idle.pop() if idle else await self._open()
@@ -108,7 +108,7 @@ class KeptReadsSQLiteEngine(SQLiteEngine):
     async def _open(self) -> aiosqlite.Connection:
         connection = await aiosqlite.connect(**self.connection_kwargs)
         await connection.execute("PRAGMA foreign_keys = 1")
-        connection.row_factory = dict_factory
+        connection.row_factory = dict_factory  # type: ignore[assignment]
         return connection
 
     def keep_reads(self) -> None:

@@ -91,7 +91,12 @@ class Forbidden(Refusal):
 
 
 class TooMany(Refusal):
-    """Too often: wait, then try again."""
+    """Too often: wait (`retry_after` seconds, where it is known), then try again."""
+
+    def __init__(self, message: str, *, retry_after: int | None = None,
+                 field: str | None = None, **values: object) -> None:
+        super().__init__(message, field=field, **values)
+        self.retry_after = retry_after
 
 
 KINDS: tuple[type[Refusal], ...] = (NotFound, Conflict, Gone, Invalid, Forbidden, TooMany)

@@ -215,6 +215,7 @@ class AccedePages(Controller):
         except Refusal as refusal:
             found = _on_the_page(refusal.form_problems(_))
             return Template("accede/form.html", status_code=errors.status_of(refusal),
+                            headers=errors.headers_of(refusal),
                             context=await _form_context(values, found))
         return Template("accede/submitted.html", context={
             "submitted": submitted, "hours": state.settings.confirmation_link_hours})

@@ -89,8 +89,8 @@ async def status_list(purpose: Annotated[str, Parameter(max_length=20)], request
     found = await services.status_list(purpose, state.settings)
     if found is None:
         raise NotFoundException(_("There is no status list at this address."))
-    return _cached(request.headers.get("if-none-match", ""), found.credential, etag=f'"{found.etag}"',
-                   media_type=credentials.MEDIA_TYPE, max_age=300)
+    return _cached(request.headers.get("if-none-match", ""), found.credential,
+                   etag=f'"{found.etag}"', media_type=credentials.MEDIA_TYPE, max_age=300)
 
 
 @get("/.well-known/jwks.json", tags=["keys"], media_type="application/jwk-set+json",

@@ -13,9 +13,9 @@ import base64
 import binascii
 import json
 from collections.abc import Callable
-from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from jose import jwk, jws

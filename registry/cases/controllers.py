@@ -48,8 +48,9 @@ PAGE_LIMIT = (services.MAX_TOTAL_MB + 1) * MB
 API_LIMIT = (services.MAX_TOTAL_MB * 4 // 3 + 1) * MB
 
 
-async def _follow_up_page(status_code: int = 200, **context: Any) -> Template:
-    return Template("cases/follow_up.html", status_code=status_code, context={
+async def _follow_up_page(status_code: int = 200, headers: dict[str, str] | None = None,
+                          **context: Any) -> Template:
+    return Template("cases/follow_up.html", status_code=status_code, headers=headers, context={
         **WORDS, **await _titles(), "view": None, "errors": {}, "notice": None,
         "reference": "", "receipt_code": "", "text": "", "grounds": "", **context})
 
@@ -57,8 +58,8 @@ async def _follow_up_page(status_code: int = 200, **context: Any) -> Template:
 async def _door(refusal: Refusal, reference: str) -> Template:
     """The door again: a pair that opens no case is told against the receipt code (the
     same words whatever was wrong), the reference kept, the code never written back."""
-    return await _follow_up_page(errors.status_of(refusal), reference=reference,
-                                 errors={"receipt_code": refusal.text(_)})
+    return await _follow_up_page(errors.status_of(refusal), errors.headers_of(refusal),
+                                 reference=reference, errors={"receipt_code": refusal.text(_)})
 
 
 async def _reopened(reference: str, code: str, settings: Settings, *, notice: str | None,
@@ -155,6 +156,7 @@ class ComplaintPages(Controller):
                             context=await _form_context(values, problems(error)))
         except (Invalid, TooMany) as refusal:
             return Template("cases/new.html", status_code=errors.status_of(refusal),
+                            headers=errors.headers_of(refusal),
                             context=await _form_context(values, refusal.form_problems(_)))
         return Template("cases/filed.html", context={"filed": filed})
 

@@ -159,7 +159,8 @@ async def _opened(reference: str, code: str, settings: Settings) -> dict:
         # knows a reference cannot lock its filer out of the comments or the appeal.
         return row
     if failures >= settings.case_follow_up_max_failures:
-        raise TooMany(TOO_MANY)
+        # At most: the window moves on as its oldest failure leaves it.
+        raise TooMany(TOO_MANY, retry_after=settings.case_follow_up_window_minutes * 60)
     async with db.write_transaction():
         await FollowUpFailure.delete().where(FollowUpFailure.at <= window)
         await FollowUpFailure.insert(FollowUpFailure(reference_lookup=lookup, at=now))

@@ -10,6 +10,7 @@ network address: a client's is hashed here, with the day, and forgotten.
 from __future__ import annotations
 
 import ipaddress
+import math
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -32,6 +33,11 @@ def _now() -> datetime:
 def window_of(now: datetime, per: timedelta) -> datetime:
     """The start of the fixed window of length `per` that holds `now`."""
     return _EPOCH + (now - _EPOCH) // per * per
+
+
+def seconds_left(now: datetime, per: timedelta) -> int:
+    """Whole seconds until the window that holds `now` ends (a 429's Retry-After)."""
+    return max(1, math.ceil((window_of(now, per) + per - now).total_seconds()))
 
 
 def bucket(kind: str, value: str, start: datetime) -> str:
@@ -90,9 +96,10 @@ def mailbox_of(address: str) -> str:
 async def check_client(address: str | None, *, settings: Settings) -> None:
     """Refuse (429, in words) a client that made the registry act for the public more
     often than the hour allows: filing, applying, asking for links. Each costs one use."""
-    if not await spend("client", client_of(address), per=HOUR,
+    now = _now()
+    if not await spend("client", client_of(address), per=HOUR, now=now,
                        most=settings.public_actions_per_client_per_hour):
-        raise TooMany(TOO_OFTEN)
+        raise TooMany(TOO_OFTEN, retry_after=seconds_left(now, HOUR))
 
 
 class Asking(Protocol):

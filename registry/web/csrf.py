@@ -21,7 +21,6 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-
 from litestar.config.csrf import CSRFConfig
 from litestar.enums import RequestEncodingType, ScopeType
 from litestar.exceptions import PermissionDeniedException

@@ -279,12 +279,21 @@ def refusal_response(request: Request, refusal: Refusal) -> Response:
     words" where one answer is at fault), as JSON under /api/ and as a page elsewhere."""
     status = status_of(refusal)
     detail = refusal.detail(_)
+    headers = headers_of(refusal)
     if is_api(request):
         body: dict = {"status_code": status, "detail": detail}
         if refusal.field:
             body["field"] = refusal.field
-        return Response(body, status_code=status, media_type=MediaType.JSON)
-    return error_page(status, detail)
+        return Response(body, status_code=status, media_type=MediaType.JSON, headers=headers)
+    page = error_page(status, detail)
+    page.headers.update(headers)
+    return page
+
+
+def headers_of(refusal: Refusal) -> dict[str, str]:
+    """The headers a refusal's answer carries: a 429's Retry-After, where it is known."""
+    wait = getattr(refusal, "retry_after", None)
+    return {"retry-after": str(wait)} if wait else {}
 
 
 EXCEPTION_HANDLERS = {HTTPException: error_response, Refusal: refusal_response,

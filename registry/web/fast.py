@@ -77,11 +77,11 @@ class Front:
         self.routes, self.settings = routes, settings
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST" and (
-                scope["path"] in kept_answers.PATHS):
+        method = scope.get("method") if scope["type"] == "http" else None
+        if method == "POST" and scope["path"] in kept_answers.PATHS:
             await kept_answers.answer(scope, receive, send, self.routes)
             return
-        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
+        if method in ("GET", "HEAD"):
             path, query = scope["path"], scope.get("query_string", b"")
             if path == "/healthz" and not query:
                 await health.HEALTHY(scope, receive, send)

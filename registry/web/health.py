@@ -10,7 +10,6 @@ from litestar.response.base import ASGIResponse
 from registry import db
 from registry.web import errors
 
-
 # What /healthz answers, built once: registry/web/fast.py sends it before any routing.
 HEALTHY = ASGIResponse(body=b'{"status":"ok"}', media_type="application/json")
 

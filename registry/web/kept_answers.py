@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import OrderedDict
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -75,7 +75,7 @@ def _replaying(body: bytes, receive: Receive) -> Receive:
     """`receive` for the routes: the body already read, then what the client sends."""
     sent = False
 
-    async def replay() -> Message:
+    async def replay() -> Any:
         nonlocal sent
         if sent:
             return await receive()
@@ -85,8 +85,8 @@ def _replaying(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
-async def answer(scope: Scope, receive: Receive, send: Send,
-                       routes: ASGIApp) -> None:
+async def answer(scope: Scope, receive: Receive, send: Send, routes: ASGIApp) -> None:
+    """The kept answer to this request, else the route's (kept if it says so)."""
     body = await _whole_body(scope, receive)
     if body is None:
         await routes(scope, receive, send)
@@ -101,22 +101,27 @@ async def answer(scope: Scope, receive: Receive, send: Send,
                     "headers": list(found.headers)})
         await send({"type": "http.response.body", "body": found.body, "more_body": False})
         return
-    start: list[Message] = []
+    # What the route sends, as it sends it (the `before_send` hooks, outside, change the
+    # message afterwards: the headers are copied first).
+    status: list[int] = []
+    headers: list[tuple[bytes, bytes]] = []
     chunks: list[bytes] = []
 
     async def watched(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            start.append({**message, "headers": list(message.get("headers") or ())})
-        elif message["type"] == "http.response.body":
-            chunks.append(message.get("body", b""))
+        sent: Any = message
+        if sent["type"] == "http.response.start":
+            status.append(sent["status"])
+            headers.extend(sent.get("headers") or ())
+        elif sent["type"] == "http.response.body":
+            chunks.append(sent.get("body", b""))
         await send(message)
 
     await routes(scope, _replaying(body, receive), watched)
     said = scope.get("state", {}).get(_KEEP)
-    if said is not None and start and start[0]["status"] == 200:
+    if said is not None and status == [200]:
         counter, value, seconds = said
-        _answers[key] = _Answer(counter, value, time.monotonic() + seconds,
-                                start[0]["status"], start[0]["headers"], b"".join(chunks))
+        _answers[key] = _Answer(counter, value, time.monotonic() + seconds, 200, headers,
+                                b"".join(chunks))
         _answers.move_to_end(key)
         while len(_answers) > SIZE:
             _answers.popitem(last=False)

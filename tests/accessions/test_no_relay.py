@@ -149,6 +149,9 @@ async def test_a_client_that_acts_too_often_is_refused_in_words_and_nothing_is_w
             "respondent": respondent, "principles": ["11"], "account": ACCOUNT,
             "identity": "anonymous"})
     assert api.status_code == 429
+    # Retry-After: when the hour's window that refused it ends.
+    for refused in (api, resend, filed):
+        assert 0 < int(refused.headers["retry-after"]) <= 3600, refused.headers
     with using("be"):
         assert api.json()["detail"] == gettext(limits.TOO_OFTEN) != limits.TOO_OFTEN
     assert resend.status_code == 429

@@ -154,6 +154,10 @@ async def test_a_wrong_pair_is_answered_alike_and_guessing_is_limited(client, sy
     assert (await attempt(reference, wrong))[0] == 404
     status, detail, _ = await attempt(reference, wrong)
     assert status == 429 and "Too many wrong receipt codes" in detail
+    refused = await client.post("/api/v1/complaints/follow-up",
+                                json={"reference": reference, "receipt_code": wrong})
+    assert refused.status_code == 429
+    assert refused.headers["retry-after"] == str(synced.case_follow_up_window_minutes * 60)
     assert (await attempt(reference, code))[0] == 200
     # Other references are not affected.
     assert (await attempt("2026-YYYYYY", wrong))[0] == 404
