@@ -290,10 +290,20 @@ def unique_violations_as_domain_error() -> Iterator[None]:
         raise UniqueViolation(str(error)) from error
 
 
+async def _session_unchanged(connection: asyncpg.Connection) -> None:
+    """What a connection back in the pool needs beyond asyncpg's own clean-up (which
+    rolls back a transaction left open): nothing. asyncpg's default also runs `RESET
+    ALL; UNLISTEN *; CLOSE ALL; SELECT pg_advisory_unlock_all()`, one more round trip
+    for every query outside a transaction; no pooled connection here changes its
+    session (no SET; locks are `pg_advisory_xact_lock`; LISTEN and the migrations'
+    session lock have connections of their own)."""
+
+
 async def start(engine_: Engine, *, pool_size: int = 10) -> None:
     """Connections kept for the app's life: PostgreSQL's pool, SQLite's readers."""
     if isinstance(engine_, PostgresEngine) and pool_size > 0:
-        await engine_.start_connection_pool(min_size=1, max_size=pool_size)
+        await engine_.start_connection_pool(min_size=1, max_size=pool_size,
+                                            reset=_session_unchanged)
     if isinstance(engine_, KeptReadsSQLiteEngine):
         engine_.keep_reads()
 

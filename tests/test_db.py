@@ -138,3 +138,23 @@ async def test_kept_sqlite_readers_see_each_commit_and_leave_writes_alone(settin
         await db.stop(engine)
     assert engine.kept is None
     assert len(await PrinciplesVersion.select()) == 3  # as before: a connection per query
+
+
+async def test_a_pooled_postgresql_connection_goes_back_without_a_reset_query(settings):
+    """One round trip per query outside a transaction, not two: the pool does not send
+    `RESET ALL; UNLISTEN *; ...` after each (no connection of the pool changes its
+    session), and what a query reads is still right."""
+    engine = db.engine()
+    if not isinstance(engine, PostgresEngine):
+        pytest.skip("PostgreSQL's pool; SQLite has none")
+    await db.start(engine, pool_size=1)
+    try:
+        sent: list[str] = []
+        async with engine.pool.acquire() as connection:
+            connection.add_query_logger(lambda record: sent.append(record.query))
+            await connection.fetch("SELECT 1")
+        assert sent == ["SELECT 1"]
+        await PrinciplesVersion.insert(version("8.0"))
+        assert [r["version_id"] for r in await PrinciplesVersion.select()] == ["8.0"]
+    finally:
+        await db.stop(engine)
