@@ -22,6 +22,7 @@ here is the one the routes give, byte for byte.
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 
     from registry.settings import Settings
 
+log = logging.getLogger("registry.web")
 _IMAGE = re.compile(r"/badges/(?P<badge>[A-Za-z0-9_-]{1,40})\.(?P<kind>svg|png)")
 _QUERY = re.compile(rb"(?:lang=(?P<lang>[a-z]{0,8}))?")
 
@@ -45,20 +47,20 @@ _QUERY = re.compile(rb"(?:lang=(?P<lang>[a-z]{0,8}))?")
 KEPT_PAGES = ("/principles/",)
 
 
-def _page(html: bytes) -> ASGIResponse:
-    """A kept page as the route answers it (`Response(html, media_type=HTML)`)."""
-    return ASGIResponse(body=html, media_type=MediaType.HTML)
+def _page(html: bytes) -> ASGIApp:
+    """A kept page as the route answers it (`Response(html, media_type=HTML)`), with
+    the language variation the language middleware adds to pages."""
+    response = ASGIResponse(body=html, media_type=MediaType.HTML)
 
+    async def varying(scope: Scope, receive: Receive, send: Send) -> None:
+        async def with_vary(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = i18n.varying(list(message.get("headers") or ()))
+            await send(message)
 
-def _varying(send: Send) -> Send:
-    """`send`, with the language variation the language middleware adds to pages."""
+        await response(scope, receive, with_vary)
 
-    async def with_vary(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            message["headers"] = i18n.varying(list(message.get("headers") or ()))
-        await send(message)
-
-    return with_vary
+    return varying
 
 
 _header = kept_answers.header
@@ -81,27 +83,33 @@ class Front:
         if method == "POST" and scope["path"] in kept_answers.PATHS:
             await kept_answers.answer(scope, receive, send, self.routes)
             return
+        response: ASGIApp | None = None
         if method in ("GET", "HEAD"):
-            path, query = scope["path"], scope.get("query_string", b"")
-            if path == "/healthz" and not query:
-                await health.HEALTHY(scope, receive, send)
-                return
-            if path.startswith(KEPT_PAGES) and not security.has_control_character(scope):
-                html = await rendered.kept(self.settings.database_url, scope,
-                                           i18n.language_of(scope))
-                if html is not None:
-                    await _page(html)(scope, receive, _varying(send))
-                    return
-            image = _IMAGE.fullmatch(path)
-            asked = _QUERY.fullmatch(query) if image else None
-            if image and asked and not security.has_control_character(scope):
-                lang = asked["lang"]
-                found = await services.badge_images(
-                    image["badge"], self.settings,
-                    lang.decode("ascii") if lang is not None else "")
-                if found is not None:
-                    response = controllers.image_response(
-                        found, image["kind"], _header(scope, b"if-none-match"))
-                    await response(scope, receive, send)
-                    return
-        await self.routes(scope, receive, send)
+            try:
+                response = await self._response(scope)
+            except Exception:  # the database, say: the routes answer, with their errors
+                log.debug("the front passes %s on", scope["path"], exc_info=True)
+        await (response or self.routes)(scope, receive, send)
+
+    async def _response(self, scope: Scope) -> ASGIApp | None:
+        """The answer to a GET or HEAD, if it is one of those above."""
+        path, query = scope["path"], scope.get("query_string", b"")
+        if path == "/healthz" and not query:
+            return health.HEALTHY
+        if security.has_control_character(scope):
+            return None
+        if path.startswith(KEPT_PAGES):
+            html = await rendered.kept(self.settings.database_url, scope,
+                                       i18n.language_of(scope))
+            return _page(html) if html is not None else None
+        image = _IMAGE.fullmatch(path)
+        asked = _QUERY.fullmatch(query) if image else None
+        if image is None or asked is None:
+            return None
+        lang = asked["lang"]
+        found = await services.badge_images(image["badge"], self.settings,
+                                            lang.decode("ascii") if lang is not None else "")
+        if found is None:
+            return None
+        return controllers.image_response(found, image["kind"],
+                                          _header(scope, b"if-none-match"))

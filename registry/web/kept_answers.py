@@ -94,9 +94,9 @@ async def answer(scope: Scope, receive: Receive, send: Send, routes: ASGIApp) ->
     key = (scope["path"], scope.get("query_string", b""), hashlib.sha256(body).digest(),
            len(body), header(scope, b"content-type"), i18n.language_of(scope))
     found = _answers.get(key)
-    if found is not None and found.until > time.monotonic() and (
-            found.value == await counters.current(found.counter)):
-        _answers.move_to_end(key)
+    if found is not None and await _still(found):
+        if key in _answers:  # (another request may have pushed it out meanwhile)
+            _answers.move_to_end(key)
         await send({"type": "http.response.start", "status": found.status,
                     "headers": list(found.headers)})
         await send({"type": "http.response.body", "body": found.body, "more_body": False})
@@ -125,6 +125,17 @@ async def answer(scope: Scope, receive: Receive, send: Send, routes: ASGIApp) ->
         _answers.move_to_end(key)
         while len(_answers) > SIZE:
             _answers.popitem(last=False)
+
+
+async def _still(found: _Answer) -> bool:
+    """Whether a kept answer may be given now (if the counter cannot be read, it may not:
+    the route answers, and says what is wrong)."""
+    if found.until <= time.monotonic():
+        return False
+    try:
+        return found.value == await counters.current(found.counter)
+    except Exception:
+        return False
 
 
 def header(scope: Scope, name: bytes) -> str:
