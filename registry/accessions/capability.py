@@ -12,6 +12,9 @@ CAPABILITY = Capability(
     routes=[AccedePages, AccessionApi, AccessionReviewPages, SignatoryPages, RegisterPages,
             SignatoryApi],
     commands=[accessions, purge_command],
-    jobs=lambda settings: [Job("accessions:purge", timedelta(days=1), purge.run)],
+    # A new version in force: the accessions to older ones superseded, a batch at a time.
+    jobs=lambda settings: [Job("accessions:purge", timedelta(days=1), purge.run),
+                           Job("accessions:supersession", timedelta(seconds=2),
+                               lifecycle.supersede_older)],
     install=lifecycle.install,
 )

@@ -9,6 +9,7 @@ signatory takes (`locked`), and the scheduler's before it acts on one of them.
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -119,10 +120,28 @@ async def holder_for_link(link: dict) -> Holder:
     return await holder_of(row)
 
 
+# Whatever brings a signatory in line before anyone changes it says so here: a version
+# in force that the background job has not reached the signatory for yet supersedes it
+# first (lifecycle.py), so that every change starts from the status readers show.
+CatchUp = Callable[[Holder], Awaitable[bool]]
+_catching_up: list[CatchUp] = []
+
+
+def catch_up_with(step: CatchUp) -> None:
+    """Run `step(h)` on every signatory `locked` reads; True: it changed the signatory."""
+    if step not in _catching_up:
+        _catching_up.append(step)
+
+
 async def locked(public_id: str) -> Holder:
-    """The signatory, read again under its lock (inside a write transaction)."""
+    """The signatory, read again under its lock (inside a write transaction), and
+    brought in line first (see `catch_up_with`)."""
     await db.serialise(subject_of(public_id))
-    return await holder(public_id)
+    h = await holder(public_id)
+    for step in _catching_up:
+        if await step(h):
+            h = await holder(public_id)
+    return h
 
 
 async def all_holders() -> list[Holder]:

@@ -17,6 +17,8 @@ can be coerced.
 from __future__ import annotations
 
 import json
+import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -25,7 +27,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from registry import db, labels, runtime
-from registry.accessions import notices, register
+from registry.accessions import notices, register, supersession
 from registry.accessions import statement as statements
 from registry.accessions.holders import (
     LAPSE,
@@ -35,6 +37,7 @@ from registry.accessions.holders import (
     WITHDRAWAL,
     YEAR_KINDS,
     Holder,
+    catch_up_with,
     holder,
     holder_for_link,
     holder_of,
@@ -92,6 +95,7 @@ CANCEL_LINK = timedelta(days=365)  # the pending withdrawal itself is checked as
 ASK_AGAIN_AFTER = timedelta(hours=1)
 _SIGNATORY = Signatory._meta.primary_key
 _ACCESSION = Accession._meta.primary_key
+log = logging.getLogger("registry.accessions")
 # Where each mailed link of a signatory leads.
 LINK_PATHS = {LinkPurpose.reaffirm: "reaffirm", LinkPurpose.withdraw: "withdraw",
               LinkPurpose.cancel_withdrawal: "cancel-withdrawal", LinkPurpose.reaccede: "renew"}
@@ -303,45 +307,141 @@ async def _invite(h: Holder, settings: Settings, now: datetime) -> str | None:
     return await _mailed_link(h, LinkPurpose.reaccede, REACCEDE_LINK, settings, now)
 
 
-async def _supersede_one(public_id: str, version_id: str, settings: Settings,
-                         now: datetime) -> bool:
+async def _supersede(h: Holder, version: supersession.InForce, settings: Settings,
+                     now: datetime, *, grace: datetime | None = None) -> bool:
     """An active accession to an older version becomes superseded (valid for the grace
-    period), with an invitation; a lapsed one only gets the invitation."""
-    h = await locked(public_id)
-    if h.signatory["version_id"] == version_id or h.status not in (S.active, S.lapsed):
+    period, which runs from when the version came into force: the same end for every
+    signatory, however late the job reaches one), with an invitation; a lapsed one only
+    gets the invitation. `h` is locked; True if its status changed."""
+    if h.signatory["version_id"] == version.version_id or h.status not in (S.active, S.lapsed):
         return False
     url = await _invite(h, settings, now)
     if h.status == S.lapsed:
         if url:
-            await _notify(h, "lapsed_superseded", url=url, in_force=version_id)
+            await _notify(h, "lapsed_superseded", url=url, in_force=version.version_id)
         return False
-    grace = now + timedelta(days=settings.supersede_grace_days)
+    grace = grace or (version.since or now) + timedelta(days=settings.supersede_grace_days)
     await deadlines.cancel(h.subject, YEAR_KINDS, now=now)  # the grace period governs now
     await schedule(h, SUPERSESSION, grace, now=now)
     await _move(h, S.superseded, facts.AccessionSuperseded, now=now, actor=audit.SYSTEM,
-                tag=EventTag.accession_status_superseded, details={"in_force": version_id})
-    await _notify(h, "superseded", in_force=version_id, grace=_day(grace), url=url)
+                tag=EventTag.accession_status_superseded,
+                details={"in_force": version.version_id})
+    await _notify(h, "superseded", in_force=version.version_id, grace=_day(grace), url=url)
     return True
 
 
+async def _locked_alone(public_id: str) -> Holder:
+    """The signatory under its lock, as it is (not caught up: superseding is what the
+    caller does)."""
+    await db.serialise(subject_of(public_id))
+    return await holder(public_id)
+
+
 async def on_version_in_force(fact: facts.VersionInForce, now: datetime) -> str | None:
-    """Follows a version coming into force, in its transaction (a sync): accessions to
-    older versions become superseded, so that the version and its effects commit together."""
-    settings = runtime.settings()
-    older = [row["public_id"] for row in await Signatory.select(Signatory.public_id).where(
-        Signatory.status.is_in([S.active, S.lapsed]) & (Signatory.version_id != fact.version))]
-    count = sum([await _supersede_one(public_id, fact.version, settings, now)
-                 for public_id in older])
-    return f"{count} accession(s) to older versions superseded" if count else None
+    """Follows a version coming into force, in its transaction (a sync): nothing is
+    superseded there. The job (`supersede_older`) does it once the version is committed,
+    a batch at a time; until it reaches a signatory, readers show it superseded
+    (supersession.py) and any change of it supersedes it first (`_catch_up`). One count
+    here, for the sync's report."""
+    count = await Signatory.count().where(
+        (Signatory.status == S.active) & (Signatory.version_id != fact.version))
+    return (f"{count} accession(s) to older versions superseded (in the background)"
+            if count else None)
+
+
+async def _catch_up(h: Holder) -> bool:
+    """Before any change of an active signatory (holders.locked): if the version in force
+    is newer than its own and the job has not reached it yet, it is superseded now, in
+    the caller's transaction, exactly as the job would have."""
+    if h.status != S.active:
+        return False  # no query for anyone else
+    version = await supersession.in_force()
+    if not supersession.pending(h.status, h.signatory["version_id"], version):
+        return False
+    assert version is not None
+    return await _supersede(h, version, runtime.settings(), _now())
+
+
+# Signatories per transaction of the job. Each costs about 36 ms (its badge drawn again,
+# in every language: most of it), so a SQLite writer waits about a second at most.
+BATCH = 25
+RUN_FOR = 3.0  # seconds of batches per run of the job; the next run goes on from there
+SUPERSESSION_LOCK = "accessions:supersession"  # one batch at a time, in every process
+
+
+async def _waiting(version: supersession.InForce, now: datetime, limit: int) -> list[str]:
+    """The next signatories the job supersedes (active ones to an older version) or
+    invites (lapsed ones to an older version that have no invitation of this version
+    yet: none made since it came into force, and none still open), by row."""
+    still_open = AccessionLink.used_at.is_null() & (AccessionLink.expires_at > now)
+    invited = (still_open | (AccessionLink.created_at >= version.since) if version.since
+               else still_open)
+    links = AccessionLink.select(AccessionLink.accession.signatory).where(
+        (AccessionLink.purpose == LinkPurpose.reaccede) & invited
+        & AccessionLink.accession.signatory.is_not_null())
+    rows = await Signatory.select(Signatory.public_id).where(
+        (Signatory.version_id != version.version_id)
+        & ((Signatory.status == S.active)
+           | ((Signatory.status == S.lapsed) & _SIGNATORY.not_in(links)))).order_by(
+        _SIGNATORY).limit(limit)
+    return [row["public_id"] for row in rows]
+
+
+async def supersede_batch(settings: Settings, *, limit: int = BATCH) -> int:
+    """One write transaction of the job: up to `limit` signatories to an older version
+    superseded or invited. Returns how many it reached (fewer than `limit`: none is
+    left). If the batch fails, its signatories are tried one transaction each, so that
+    one signatory's trouble holds up nobody else's."""
+    now = _now()
+    waiting: list[str] = []
+    try:
+        async with db.write_transaction():
+            await db.serialise(SUPERSESSION_LOCK)
+            version = await supersession.in_force()
+            waiting = await _waiting(version, now, limit) if version else []
+            for public_id in waiting:
+                assert version is not None
+                await _supersede(await _locked_alone(public_id), version, settings, now)
+        return len(waiting)
+    except Exception:  # logged; each signatory of the batch is tried on its own below
+        log.exception("supersession: a batch of %d failed; trying each alone", len(waiting))
+    for public_id in waiting:
+        try:
+            async with db.write_transaction():
+                version = await supersession.in_force()
+                if version is not None:
+                    await _supersede(await _locked_alone(public_id), version, settings,
+                                     _now())
+        except Exception:
+            log.exception("supersession of signatory %s failed; tried again later",
+                          public_id)
+    return len(waiting)
+
+
+async def supersede_older(settings: Settings, now: datetime) -> int:
+    """The job: batches until no signatory is left to supersede, or for RUN_FOR seconds
+    (the scheduler's other jobs run between; the next run goes on). Returns how many
+    signatories it reached."""
+    began, reached = time.monotonic(), 0
+    while True:
+        done = await supersede_batch(settings)
+        reached += done
+        if done < BATCH or time.monotonic() - began >= RUN_FOR:
+            break
+    if reached:
+        log.info("supersession: %d signatories reached", reached)
+    return reached
 
 
 async def supersede_if_older(public_id: str, *, settings: Settings, now: datetime) -> bool:
     """A signatory accepted to a version that is no longer in force (it applied before a
-    newer one came into force) is superseded at once, inside the caller's transaction."""
-    in_force = await principles.version_in_force()
-    if in_force is None:
+    newer one came into force) is superseded at once, inside the caller's transaction,
+    with the whole grace period from now."""
+    version = await supersession.in_force()
+    if version is None:
         return False
-    return await _supersede_one(public_id, in_force.version_id, settings, now)
+    return await _supersede(await _locked_alone(public_id), version, settings, now,
+                            grace=now + timedelta(days=settings.supersede_grace_days))
 
 
 async def reaccession_form(token: str) -> tuple[Holder, principles.VersionInfo]:
@@ -636,6 +736,7 @@ def install() -> None:
                               (SUPERSESSION, _grace_over, True)):
         deadlines.register(deadlines.DeadlineKind(name, _acting(act), pauses=pauses))
     public.subscribe(facts.VersionInForce, on_version_in_force)
+    catch_up_with(_catch_up)
 
 
 # --- For staff -------------------------------------------------------------------------
@@ -666,13 +767,15 @@ class StaffView:
             effective <= _now())
 
 
-def _staff_view(h: Holder) -> StaffView:
+def _staff_view(h: Holder, version: supersession.InForce | None) -> StaffView:
     return _staff_view_of(h.signatory, h.application["public_name"], h.accession["public_id"],
-                          h.deadlines, h.persecuted_since)
+                          h.deadlines, h.persecuted_since, version)
 
 
 def _staff_view_of(s: dict, name: str, accession_id: str, due: dict[str, deadlines.Due],
-                   persecuted_since: datetime | None) -> StaffView:
+                   persecuted_since: datetime | None,
+                   version: supersession.InForce | None) -> StaffView:
+    """Its status as it is now (supersession.py), whether or not the job reached it."""
     def at(kind: str) -> datetime | None:
         deadline = due.get(kind)
         return deadline.due_at if deadline else None
@@ -680,8 +783,9 @@ def _staff_view_of(s: dict, name: str, accession_id: str, due: dict[str, deadlin
     year = due.get(LAPSE)
     return StaffView(
         public_id=s["public_id"], name=name, kind=s["kind"], listing=s["listing"],
-        status=s["status"], version_id=s["version_id"],
-        reaffirm_due=year.stated_at if year else None, grace_until=at(SUPERSESSION),
+        status=supersession.shown(s["status"], s["version_id"], version),
+        version_id=s["version_id"], reaffirm_due=year.stated_at if year else None,
+        grace_until=at(SUPERSESSION),
         suspended_until=at(SUSPENSION_END), withdrawal_effective_at=at(WITHDRAWAL),
         persecuted_since=persecuted_since, accession_id=accession_id)
 
@@ -702,11 +806,12 @@ class StaffPage:
 
 
 async def staff_list(page: int = 1, *, size: int = STAFF_PAGE_SIZE) -> StaffPage:
-    """A page of every signatory, listed or not, by name, in four queries whatever the
-    number of signatories. Names are stored only sealed, so ordering by name opens every
-    name (the small `signatory.name`, the name applied with: a new accession carries it
-    over); only the page's signatories are read whole, with their accessions and open
-    deadlines. A page past the last is the last."""
+    """A page of every signatory, listed or not, by name, in five queries whatever the
+    number of signatories (the fifth: the version in force, for the status shown).
+    Names are stored only sealed, so ordering by name opens every name (the small
+    `signatory.name`, the name applied with: a new accession carries it over); only the
+    page's signatories are read whole, with their accessions and open deadlines. A page
+    past the last is the last."""
     ordered = sorted(
         ((unseal(Signatory.name, row["name"]), row["id"])
          for row in await Signatory.select(_SIGNATORY, Signatory.name)),
@@ -728,12 +833,13 @@ async def staff_list(page: int = 1, *, size: int = STAFF_PAGE_SIZE) -> StaffPage
             current[row["signatory"]] = row
     due = await deadlines.open_of_kinds(
         _STAFF_KINDS, [subject_of(rows[row_id]["public_id"]) for row_id in ids])
+    version = await supersession.in_force()
     views = []
     for name, row_id in chosen:
         s = rows[row_id]
         views.append(_staff_view_of(
             s, name, current[row_id]["public_id"], due.get(subject_of(s["public_id"]), {}),
-            unseal_moment(Signatory.persecution, s["persecution"])))
+            unseal_moment(Signatory.persecution, s["persecution"]), version))
     return StaffPage(views, number, pages, total)
 
 
@@ -743,4 +849,5 @@ def _decided(accession: dict) -> datetime:
 
 async def staff_find(public_id: str) -> StaffView:
     h = await holder(public_id)
-    return replace(_staff_view(h), history=await register.history(h.party()))
+    return replace(_staff_view(h, await supersession.in_force()),
+                   history=await register.history(h.party()))

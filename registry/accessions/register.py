@@ -17,7 +17,7 @@ from piccolo.columns.combination import WhereRaw
 from piccolo.engine.postgres import PostgresEngine
 
 from registry import db
-from registry.accessions import names
+from registry.accessions import names, supersession
 from registry.accessions.holders import SUSPENSION_END, WITHDRAWAL, subject_of
 from registry.accessions.schemas import Listing
 from registry.accessions.tables import Signatory
@@ -67,8 +67,10 @@ class Page:
     next_cursor: str | None
 
 
-def _entry(row: dict, deadlines_: dict[str, deadlines.Due],
+def _entry(row: dict, deadlines_: dict[str, deadlines.Due], version: supersession.InForce | None,
            history: list[Event] | None = None) -> Entry:
+    """The status as it is now (supersession.py: the job may not have reached it yet)."""
+    row = supersession.shown_row(row, version)
     public = row["listing"] == Listing.public
     return Entry(
         id=row["public_id"], name=row["register_name"], listing=row["listing"],
@@ -156,7 +158,9 @@ async def search(*, text: str = "", kind: str | None = None, status: str | None 
     Two queries: the page's ids, then their rows. The first reads only what an index
     holds on PostgreSQL (the order index with the filtered columns, and trigrams of the
     search key for the words: see the migration of 2026-12-03), so a word that few or no
-    names hold is found without reading every listed signatory."""
+    names hold is found without reading every listed signatory. A status is the one
+    each signatory has now (supersession.py), read with the version in force first."""
+    in_force = await supersession.in_force()
     query = Signatory.select(_ID, Signatory.search_key).where(_listed())
     words = (names.spelling_key(text) if text else "").split()[:6]
     for word in words:
@@ -166,7 +170,7 @@ async def search(*, text: str = "", kind: str | None = None, status: str | None 
     if kind:
         query = query.where((Signatory.kind == kind) & (Signatory.listing == Listing.public))
     if status:
-        query = query.where(Signatory.status == status)
+        query = query.where(supersession.status_is(status, in_force))
     if country:
         query = query.where(Signatory.register_country == country.upper())
     if version:
@@ -186,7 +190,7 @@ async def search(*, text: str = "", kind: str | None = None, status: str | None 
     rows = [by_id[row["id"]] for row in found if row["id"] in by_id]
     shown = await deadlines.open_of_kinds(
         list(SHOWN_DEADLINES), [subject_of(row["public_id"]) for row in rows])
-    return Page([_entry(r, shown.get(subject_of(r["public_id"]), {})) for r in rows],
+    return Page([_entry(r, shown.get(subject_of(r["public_id"]), {}), in_force) for r in rows],
                 _cursor(found[-1]) if more and found else None)
 
 
@@ -198,7 +202,7 @@ async def find(public_id: str) -> Entry | None:
     if row is None:
         return None
     subject = subject_of(row["public_id"])
-    return _entry(row, await deadlines.open_for(subject),
+    return _entry(row, await deadlines.open_for(subject), await supersession.in_force(),
                   await history(Party(row["id"], row["public_id"], True, row["register_name"])))
 
 

@@ -12,7 +12,7 @@ from registry.badges.controllers import (
 )
 from registry.capability import Capability, Job
 from registry.facts import services as facts
-from registry.facts.kinds import AccessionFact
+from registry.facts.kinds import AccessionFact, VersionInForce
 from registry.settings import Settings
 
 
@@ -26,6 +26,7 @@ async def _credentials(settings: Settings, now: datetime) -> None:
 
 def _install() -> None:
     facts.subscribe(AccessionFact, services.follow)
+    facts.subscribe(VersionInForce, services.follow_version)
 
 
 CAPABILITY = Capability(

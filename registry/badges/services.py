@@ -9,7 +9,13 @@ Serving images and status lists reads a per-process cache keyed on the `badges` 
 counter (registry/changes/counters.py), which every change moves as it commits: a
 changed badge is served fresh on the next request by the process that changed it and,
 on PostgreSQL, by every process of every host sharing the database; on SQLite, or if a
-notice is missed, within a second. An unchanged badge costs no database query.
+notice is missed, within a second. An unchanged badge costs no database query. The
+cache holds at most CACHE_BYTES of what it keeps (the images, mostly), least recently
+used out first: one worker's memory stays bounded however many badges are drawn.
+
+A version coming into force moves the counter too: until the background job reaches
+each accession to an older version, its badge already shows it superseded
+(registry/accessions/supersession.py), drawn so by the first request for it.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from typing import Any
 from markupsafe import escape
 
 from registry import db, keys, labels, runtime
+from registry.accessions import supersession
 from registry.accessions.holders import LAPSE, SUPERSESSION, SUSPENSION_END, subject_of
 from registry.accessions.services import YEAR
 from registry.accessions.tables import Signatory
@@ -35,7 +42,7 @@ from registry.badges.tables import Badge, BadgeImage, CredentialIssue, StatusLis
 from registry.changes import counters
 from registry.deadlines import services as deadlines
 from registry.facts import services as public
-from registry.facts.kinds import AccessionFact, BadgeIssued, BadgeRevoked, Party
+from registry.facts.kinds import AccessionFact, BadgeIssued, BadgeRevoked, Party, VersionInForce
 from registry.keys import tokens
 from registry.principles.tables import PrinciplesVersion
 from registry.settings import Settings
@@ -52,7 +59,7 @@ SUSPENDING = frozenset({"suspended", "lapsed"})
 GOOD = frozenset({"active", "superseded"})
 _BADGE = Badge._meta.primary_key
 _SIGNATORY = Signatory._meta.primary_key
-CACHE_SIZE = 4096
+CACHE_BYTES = 8 * 1024 * 1024  # of what the cache below holds, in one process
 CHANGES = "badges"  # the change counter that every cache below is keyed on
 PERSECUTED_AHEAD = timedelta(days=30)
 
@@ -61,9 +68,30 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+ENTRY_BYTES = 512  # what an entry costs besides its bytes and text (key, tuple, object)
+
+
+def _size(value: Any) -> int:
+    """About how many bytes a cached value holds: its bytes and text, and a little for
+    the rest (a record, the JWKS)."""
+    if isinstance(value, bytes | str):
+        return len(value) + ENTRY_BYTES
+    if isinstance(value, Images):
+        return len(value.svg) + len(value.png) + ENTRY_BYTES
+    if isinstance(value, PublishedList):
+        return len(value.credential) + ENTRY_BYTES
+    if isinstance(value, BadgeRecord):
+        return len(value.credential) + 2 * ENTRY_BYTES
+    return 4 * ENTRY_BYTES
+
+
 class _Cache:
-    def __init__(self) -> None:
-        self.entries: OrderedDict[str, tuple[Any, Any]] = OrderedDict()
+    """Least recently used out first, once what it holds passes `limit` bytes."""
+
+    def __init__(self, limit: int = CACHE_BYTES) -> None:
+        self.limit = limit
+        self.bytes = 0
+        self.entries: OrderedDict[str, tuple[Any, Any, int]] = OrderedDict()
 
     def get(self, key: str, current: Any) -> Any:
         entry = self.entries.get(key)
@@ -73,10 +101,17 @@ class _Cache:
         return entry[1]
 
     def put(self, key: str, current: Any, value: Any) -> None:
-        self.entries[key] = (current, value)
-        self.entries.move_to_end(key)
-        while len(self.entries) > CACHE_SIZE:
-            self.entries.popitem(last=False)
+        size = _size(value)
+        old = self.entries.pop(key, None)
+        if old is not None:
+            self.bytes -= old[2]
+        if size > self.limit:
+            return  # never kept: it alone would push everything else out
+        self.entries[key] = (current, value, size)
+        self.bytes += size
+        while self.bytes > self.limit:
+            _key, (_current, _value, dropped) = self.entries.popitem(last=False)
+            self.bytes -= dropped
 
 
 _cache = _Cache()
@@ -88,11 +123,14 @@ def verify_url(settings: Settings, badge_id: str) -> str:
     return f"{credentials.issuer_id(settings.base_url)}/verify/{badge_id}"
 
 
-def _shown(settings: Settings, badge_id: str, sig: dict) -> images.Shown:
+def _shown(settings: Settings, badge_id: str, sig: dict,
+           in_force: supersession.InForce | None) -> images.Shown:
     """What a badge's images show, from its signatory's row (`register_name`,
-    `version_id`, `status`)."""
+    `version_id`, `status`): the status it has now (superseded already, if a newer
+    version is in force and the job has not reached it yet)."""
     return images.Shown(name=sig["register_name"], version=sig["version_id"],
-                        status=sig["status"], verify_url=verify_url(settings, badge_id))
+                        status=supersession.shown(sig["status"], sig["version_id"], in_force),
+                        verify_url=verify_url(settings, badge_id))
 
 
 def _images_lock(badge_id: str) -> str:
@@ -167,6 +205,13 @@ async def follow(fact: AccessionFact, now: datetime) -> None:
     await refresh(fact.party.row_id, settings=runtime.settings(), now=now)
 
 
+async def follow_version(fact: VersionInForce, now: datetime) -> None:
+    """A new version in force: every badge of an older version's accession shows it
+    superseded from its commit on (before the job reaches it), so nothing kept from
+    before may be served."""
+    await counters.bump(CHANGES)
+
+
 async def refresh(signatory_id: int, *, settings: Settings,
                   now: datetime | None = None) -> bool:
     """Bring a signatory's badge in line with it, inside the caller's write transaction;
@@ -204,7 +249,7 @@ async def refresh(signatory_id: int, *, settings: Settings,
         token, kid = credentials.sign(keys.keyring().signing, payload)
         changes.update(credential=token, claims_digest=digest, issued_at=now,
                        valid_until=valid_until)
-    shown = _shown(settings, badge["badge_id"], sig)
+    shown = _shown(settings, badge["badge_id"], sig, await supersession.in_force())
     redraw = badge["shown"] != shown.digest()
     if redraw:
         # Before the badge's row is written: a request drawing a stale image holds this
@@ -326,6 +371,14 @@ _IMAGE = (BadgeImage.svg, BadgeImage.png, BadgeImage.etag, BadgeImage.shown,
           BadgeImage.wording)
 
 
+# What an image shows of its signatory, read with it (a version in force may have
+# superseded the signatory before the job reached it: see badge_images).
+_OF_SIGNATORY: Any = BadgeImage.badge.signatory
+_SIGNATORY_SHOWN = (_OF_SIGNATORY.status.as_alias("status"),
+                    _OF_SIGNATORY.version_id.as_alias("version_id"),
+                    _OF_SIGNATORY.register_name.as_alias("register_name"))
+
+
 def _fresh(row: dict | None, language: str, shown: str) -> bool:
     return (row is not None and row["shown"] == shown
             and row["wording"] == images.wording(language))
@@ -342,10 +395,15 @@ async def badge_images(badge_id: str, settings: Settings,
     cached = _cache.get(key, current)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    row = await BadgeImage.select(*_IMAGE, BadgeImage.badge.shown.as_alias("current")).where(
+    row = await BadgeImage.select(
+        *_IMAGE, BadgeImage.badge.shown.as_alias("current"), *_SIGNATORY_SHOWN).where(
         (BadgeImage.badge.badge_id == badge_id) & (BadgeImage.language == language)).first()
     if row is None and not await Badge.exists().where(Badge.badge_id == badge_id):
         return None  # no badge: never a write for an address made up
+    if row is not None and supersession.pending(row["status"], row["version_id"],
+                                                in_force := await supersession.in_force()):
+        # Superseded by a version the job has not reached it for yet: drawn so now.
+        row["current"] = _shown(settings, badge_id, row, in_force).digest()
     if row is None or not _fresh(row, language, row["current"]):
         row = await _draw_stale(badge_id, language, settings)
         if row is None:
@@ -371,7 +429,7 @@ async def _draw_stale(badge_id: str, language: str, settings: Settings) -> dict 
             Badge.badge_id == badge_id).first()
         if badge is None:
             return None
-        shown = _shown(settings, badge_id, badge)
+        shown = _shown(settings, badge_id, badge, await supersession.in_force())
         where = (BadgeImage.badge == badge["id"]) & (BadgeImage.language == language)
         row = await BadgeImage.select(*_IMAGE).where(where).first()
         if _fresh(row, language, shown.digest()) and badge["shown"] == shown.digest():
@@ -439,9 +497,11 @@ async def find(badge_id: str, settings: Settings | None = None) -> BadgeRecord |
     ).where(Badge.badge_id == badge_id[:32]).first()
     if row is None:
         return None
+    # The status it has now: superseded, if the job has not reached it yet.
+    status = supersession.shown(row["status"], row["version"], await supersession.in_force())
     record = BadgeRecord(
         badge_id=row["badge_id"], credential=row["credential"], issued_at=row["issued_at"],
-        valid_until=row["valid_until"], status=row["status"],
+        valid_until=row["valid_until"], status=status,
         signatory_id=row["signatory_id"], listed=row["name"] is not None, name=row["name"],
         version=row["version"], revocation_index=row["revocation_index"],
         suspension_index=row["suspension_index"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from registry.accessions import lifecycle
+from registry.accessions import lifecycle, supersession
 from registry.accessions.holders import holder
 from tests.benchmarks.staff_list import QueryCounter, seed_signatories
 from tests.factories import staff_get, staff_session
@@ -63,7 +63,8 @@ async def test_a_page_shows_what_each_signatory_own_page_shows(client, synced):
         page = await lifecycle.staff_list(number)
         assert page.pages == 2 and page.total == 75 and page.number == number
         for view in page.views:
-            alone = lifecycle._staff_view(await holder(view.public_id))
+            alone = lifecycle._staff_view(await holder(view.public_id),
+                                          await supersession.in_force())
             assert view == alone
     assert any(v.persecuted_since for v in (await lifecycle.staff_list(1)).views)
     assert any(v.reaffirm_due for v in (await lifecycle.staff_list(2)).views)

@@ -468,10 +468,11 @@ async def test_badges_of_superseded_and_persecuted_signatories_stay_valid(
     persecuted = await accepted(client, synced, public_name="Marked", legal_name="Marked",
                                 contact_email="m@example.org")
     await lifecycle.mark_persecuted(persecuted, True, actor=SYSTEM, settings=synced)
-    from tests.accessions.test_lifecycle import add_version
+    from tests.accessions.test_lifecycle import add_version, supersede_in_background
 
     add_version(principles_copy)
     assert run_cli("principles", "sync", principles_dir=principles_copy).code == 0
+    await supersede_in_background(synced)
     row = await signatory_row(superseded)
     badge = await badge_of(client, superseded)
     assert datetime.fromisoformat(badge["valid_until"]) >= row["grace_until"]
