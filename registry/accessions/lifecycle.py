@@ -362,9 +362,10 @@ async def _catch_up(h: Holder) -> bool:
     return await _supersede(h, version, runtime.settings(), _now())
 
 
-# Signatories per transaction of the job. Each costs about 36 ms (its badge drawn again,
-# in every language: most of it), so a SQLite writer waits about a second at most.
-BATCH = 25
+# Signatories per transaction of the job. Each costs about 36-45 ms (its badge drawn
+# again, in every language: most of it), so another SQLite writer waits half a second at
+# most for a batch.
+BATCH = 10
 RUN_FOR = 3.0  # seconds of batches per run of the job; the next run goes on from there
 SUPERSESSION_LOCK = "accessions:supersession"  # one batch at a time, in every process
 

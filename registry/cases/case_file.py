@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from registry.accessions import supersession
 from registry.accessions.holders import holder
 from registry.audit import services as audit
 from registry.cases import decisions, panel, parties, stages
@@ -258,7 +259,10 @@ async def open_file(reference: str, staff_id: int, *, actor: audit.Actor) -> Cas
            "interim": case.stage in decisions.INTERIM_STAGES}
     return CaseFile(
         case=case, respondent_name=h.application["public_name"],
-        respondent_status=h.status.value, respondent_persecuted=h.persecuted,
+        # As every reader shows it: superseded already if a newer version is in force.
+        respondent_status=supersession.shown(h.status.value, h.signatory["version_id"],
+                                             await supersession.in_force()),
+        respondent_persecuted=h.persecuted,
         messages=messages, attachments=attachments, notes=notes, decisions=views,
         appeal={"party": appeal_row["party"], "at": appeal_row["at"],
                 "grounds": unseal(CaseAppeal.grounds, appeal_row["grounds"])}
