@@ -69,44 +69,59 @@ def engine_for(url: str) -> Engine:
     )
 
 
+@dataclasses.dataclass
+class _Readers:
+    """One event loop's kept SQLite connections: at most `slots` in use at once."""
+
+    slots: asyncio.Semaphore
+    idle: list[aiosqlite.Connection] = dataclasses.field(default_factory=list)
+
+
 class KeptReadsSQLiteEngine(SQLiteEngine):
-    """Piccolo's SQLite engine, whose reads outside a transaction use connections kept
-    open while the app runs (`start`), instead of a new one for each query.
+    """Piccolo's SQLite engine, whose reads outside a transaction use a few connections
+    kept open while the app runs (`start`), instead of a new one for each query.
 
     Piccolo opens a connection (a thread, the file, its schema read anew) for every query
     outside a transaction: most of what a page read from SQLite cost, several times per
-    page. A kept connection is in autocommit mode (Piccolo's connection settings), so each
-    SELECT reads the latest committed state, as a new connection would; only SELECTs
-    take one, and each is used by one query at a time. Writes, and every query while the
+    page, and under load as many threads as queries at once (each thread's memory arena
+    stayed with the process). A kept connection is in autocommit mode (Piccolo's
+    connection settings), so each SELECT reads the latest committed state, as a new
+    connection would; only SELECTs take one, each used by one query at a time, and at
+    most READERS at once (a query waits for one). Writes, and every query while the
     engine is not started (the command line), go Piccolo's own way."""
 
-    KEEP = 4  # idle connections kept per event loop; more are opened when all are busy
+    READERS = 4
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.kept: dict[asyncio.AbstractEventLoop, list[aiosqlite.Connection]] | None = None
+        self.kept: dict[asyncio.AbstractEventLoop, _Readers] | None = None
+        self.opened = 0  # kept connections opened since the start (tests)
 
     async def _run_in_new_connection(self, query: str, args: list[Any] | None = None,
                                      query_type: str = "generic",
                                      table: type[Table] | None = None) -> Any:
         if self.kept is None or query.lstrip()[:6].upper() != "SELECT":
             return await super()._run_in_new_connection(query, args, query_type, table)
-        idle = self.kept.setdefault(asyncio.get_running_loop(), [])
-        connection = idle.pop() if idle else await self._open()
-        try:
-            async with connection.execute(query, args or []) as cursor:
-                rows = await cursor.fetchall()
-        except BaseException:
-            await connection.close()  # in an unknown state: not kept
-            raise
-        if self.kept is not None and len(idle) < self.KEEP:
-            idle.append(connection)
-        else:
-            await connection.close()
+        loop = asyncio.get_running_loop()
+        readers = self.kept.get(loop) or self.kept.setdefault(
+            loop, _Readers(asyncio.Semaphore(self.READERS)))
+        async with readers.slots:
+            connection = readers.idle.pop() if readers.idle else await self._open()
+            try:
+                async with connection.execute(query, args or []) as cursor:
+                    rows = await cursor.fetchall()
+            except BaseException:
+                await connection.close()  # in an unknown state: not kept
+                raise
+            if self.kept is not None:
+                readers.idle.append(connection)
+            else:  # stopped meanwhile
+                await connection.close()
         return rows
 
     async def _open(self) -> aiosqlite.Connection:
         connection = await aiosqlite.connect(**self.connection_kwargs)
+        self.opened += 1
         await connection.execute("PRAGMA foreign_keys = 1")
         connection.row_factory = dict_factory  # type: ignore[assignment]
         return connection
@@ -115,10 +130,14 @@ class KeptReadsSQLiteEngine(SQLiteEngine):
         if self.kept is None:
             self.kept = {}
 
+    def kept_connections(self) -> list[aiosqlite.Connection]:
+        """The idle kept connections, of every event loop (tests)."""
+        return [c for readers in (self.kept or {}).values() for c in readers.idle]
+
     async def close_reads(self) -> None:
         kept, self.kept = self.kept or {}, None
-        for connections in kept.values():
-            for connection in connections:
+        for readers in kept.values():
+            for connection in readers.idle:
                 await connection.close()
 
 

@@ -118,7 +118,7 @@ async def test_kept_sqlite_readers_see_each_commit_and_leave_writes_alone(settin
     try:
         for n in range(3):
             assert len(await PrinciplesVersion.select()) == n
-            kept = [c for cs in engine.kept.values() for c in cs]
+            kept = engine.kept_connections()
             assert len(kept) == 1  # one connection, used again and again
             other = sqlite3.connect(engine.path)  # another process commits
             other.execute("INSERT INTO principles_version (version_id, status, "
@@ -127,13 +127,17 @@ async def test_kept_sqlite_readers_see_each_commit_and_leave_writes_alone(settin
             other.commit()
             other.close()
         assert len(await PrinciplesVersion.select()) == 3
-        reader = next(c for cs in engine.kept.values() for c in cs)
+        reader = engine.kept_connections()[0]
         async with db.write_transaction():  # a write takes a connection of its own
             await PrinciplesVersion.insert(version("9.9"))
-            assert [c for cs in engine.kept.values() for c in cs] == [reader]
+            assert engine.kept_connections() == [reader]
         await PrinciplesVersion.delete().where(PrinciplesVersion.version_id == "9.9")
         assert len(await PrinciplesVersion.select()) == 3
-        assert [c for cs in engine.kept.values() for c in cs] == [reader]
+        assert engine.kept_connections() == [reader]
+        # However many read at once, at most READERS connections are open.
+        import asyncio
+        await asyncio.gather(*[PrinciplesVersion.select() for _ in range(40)])
+        assert 1 <= len(engine.kept_connections()) <= engine.opened <= engine.READERS
     finally:
         await db.stop(engine)
     assert engine.kept is None
