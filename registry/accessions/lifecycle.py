@@ -20,7 +20,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -370,42 +370,62 @@ RUN_FOR = 3.0  # seconds of batches per run of the job; the next run goes on fro
 SUPERSESSION_LOCK = "accessions:supersession"  # one batch at a time, in every process
 
 
-async def _waiting(version: supersession.InForce, now: datetime, limit: int) -> list[str]:
+async def _waiting(version: supersession.InForce, now: datetime, limit: int,
+                   skipped: frozenset[str] = frozenset()) -> list[str]:
     """The next signatories the job supersedes (active ones to an older version) or
     invites (lapsed ones to an older version that have no invitation of this version
-    yet: none made since it came into force, and none still open), by row."""
+    yet: none made since it came into force, and none still open), by row; none of
+    `skipped` (those that failed in this run of the job)."""
     still_open = AccessionLink.used_at.is_null() & (AccessionLink.expires_at > now)
     invited = (still_open | (AccessionLink.created_at >= version.since) if version.since
                else still_open)
     links = AccessionLink.select(AccessionLink.accession.signatory).where(
         (AccessionLink.purpose == LinkPurpose.reaccede) & invited
         & AccessionLink.accession.signatory.is_not_null())
-    rows = await Signatory.select(Signatory.public_id).where(
+    query = Signatory.select(Signatory.public_id).where(
         (Signatory.version_id != version.version_id)
         & ((Signatory.status == S.active)
-           | ((Signatory.status == S.lapsed) & _SIGNATORY.not_in(links)))).order_by(
-        _SIGNATORY).limit(limit)
+           | ((Signatory.status == S.lapsed) & _SIGNATORY.not_in(links))))
+    if skipped:
+        query = query.where(Signatory.public_id.not_in(list(skipped)))
+    rows = await query.order_by(_SIGNATORY).limit(limit)
     return [row["public_id"] for row in rows]
 
 
-async def supersede_batch(settings: Settings, *, limit: int = BATCH) -> int:
+@dataclass
+class Reached:
+    """What one batch of the job did: the signatories it reached (superseded or invited,
+    or found done already), and those that failed (tried again at the next run)."""
+
+    done: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+async def supersede_batch(settings: Settings, *, limit: int = BATCH,
+                          skipped: frozenset[str] = frozenset()) -> Reached:
     """One write transaction of the job: up to `limit` signatories to an older version
-    superseded or invited. Returns how many it reached (fewer than `limit`: none is
-    left). If the batch fails, its signatories are tried one transaction each, so that
-    one signatory's trouble holds up nobody else's."""
+    (none of `skipped`) superseded or invited. If the batch fails, its signatories are
+    tried one transaction each, so that one signatory's trouble holds up nobody
+    else's; those that fail alone are named in `failed`."""
     now = _now()
+    version = await supersession.in_force()
+    # Read first, outside any write: with nothing left to do (nearly always), the job
+    # takes no write lock.
+    if version is None or not await _waiting(version, now, 1, skipped):
+        return Reached()
     waiting: list[str] = []
     try:
         async with db.write_transaction():
             await db.serialise(SUPERSESSION_LOCK)
             version = await supersession.in_force()
-            waiting = await _waiting(version, now, limit) if version else []
+            waiting = await _waiting(version, now, limit, skipped) if version else []
             for public_id in waiting:
                 assert version is not None
                 await _supersede(await _locked_alone(public_id), version, settings, now)
-        return len(waiting)
+        return Reached(done=waiting)
     except Exception:  # logged; each signatory of the batch is tried on its own below
         log.exception("supersession: a batch of %d failed; trying each alone", len(waiting))
+    reached = Reached()
     for public_id in waiting:
         try:
             async with db.write_transaction():
@@ -413,24 +433,30 @@ async def supersede_batch(settings: Settings, *, limit: int = BATCH) -> int:
                 if version is not None:
                     await _supersede(await _locked_alone(public_id), version, settings,
                                      _now())
+            reached.done.append(public_id)
         except Exception:
             log.exception("supersession of signatory %s failed; tried again later",
                           public_id)
-    return len(waiting)
+            reached.failed.append(public_id)
+    return reached
 
 
 async def supersede_older(settings: Settings, now: datetime) -> int:
     """The job: batches until no signatory is left to supersede, or for RUN_FOR seconds
-    (the scheduler's other jobs run between; the next run goes on). Returns how many
+    (the scheduler's other jobs run between; the next run goes on). A signatory that
+    fails is left out for the rest of the run, so that a few that always fail (a
+    damaged record) cannot keep the job from all the others. Returns how many
     signatories it reached."""
     began, reached = time.monotonic(), 0
+    failed: set[str] = set()
     while True:
-        done = await supersede_batch(settings)
-        reached += done
-        if done < BATCH or time.monotonic() - began >= RUN_FOR:
+        batch = await supersede_batch(settings, skipped=frozenset(failed))
+        reached += len(batch.done)
+        failed.update(batch.failed)
+        if len(batch.done) + len(batch.failed) < BATCH or time.monotonic() - began >= RUN_FOR:
             break
-    if reached:
-        log.info("supersession: %d signatories reached", reached)
+    if reached or failed:
+        log.info("supersession: %d signatories reached, %d failed", reached, len(failed))
     return reached
 
 

@@ -316,7 +316,7 @@ async def supersede_in_background(settings) -> int:
     """What the scheduler's job does after a sync brought a new version into force: every
     batch until none is left. Returns how many signatories it reached."""
     reached = 0
-    while done := await lifecycle.supersede_batch(settings):
+    while done := len((await lifecycle.supersede_batch(settings)).done):
         reached += done
     return reached
 

@@ -168,7 +168,7 @@ async def test_the_job_supersedes_a_batch_per_transaction_until_none_is_left(
     since = (await supersession.in_force()).since
     facts_before = await superseded_facts()
     reached = []
-    while done := await lifecycle.supersede_batch(synced):
+    while done := len((await lifecycle.supersede_batch(synced)).done):
         reached.append(done)
         # Each transaction superseded exactly what it reached, and nothing more.
         assert await superseded_facts() - facts_before == sum(reached)
@@ -237,7 +237,7 @@ async def test_jobs_running_at_once_mail_each_signatory_once(synced, principles_
 
     async def job() -> int:
         reached = 0
-        while done := await lifecycle.supersede_batch(synced, limit=25):
+        while done := len((await lifecycle.supersede_batch(synced, limit=25)).done):
             reached += done
         return reached
 
@@ -263,3 +263,26 @@ async def test_the_scheduler_runs_the_job(synced, principles_copy):
     assert await statuses() == {"superseded": len(old)}
     # Claimed for its period: another process (or tick) does not run it again at once.
     assert "accessions:supersession" not in await scheduler.run_once(jobs, synced)
+
+
+async def test_signatories_that_always_fail_do_not_keep_the_job_from_the_others(
+        synced, principles_copy):
+    """The first signatories in the job's order cannot be superseded (their sealed
+    application is damaged: it cannot be opened): the job leaves them for its next run
+    and reaches every other one, and a run ends."""
+    batch = lifecycle.BATCH
+    old = await seed(batch + 5)
+    damaged, healthy = old[:batch], old[batch:]
+    await Accession.update({Accession.application: "v1:not-a-sealed-value"}).where(
+        Accession.public_id.is_in([f"a{public_id}" for public_id in damaged]))
+    await new_version(principles_copy)
+    assert await lifecycle.supersede_older(synced, datetime.now(UTC)) == len(healthy)
+    for public_id in healthy:
+        assert (await signatory_row(public_id))["status"] == "superseded"
+    for public_id in damaged:  # still waiting, and shown superseded meanwhile
+        row = await Signatory.select(Signatory.status).where(
+            Signatory.public_id == public_id).first()
+        assert row["status"] == "active"
+        assert (await register.find(public_id)).status == "superseded"
+    # The next run tries them again, and reaches nobody new.
+    assert await lifecycle.supersede_older(synced, datetime.now(UTC)) == 0

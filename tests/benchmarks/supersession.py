@@ -57,7 +57,7 @@ async def run(settings: Settings, count: int, with_badges: bool) -> None:
     began, longest, batches, reached = time.perf_counter(), 0.0, 0, 0
     while True:
         started = time.perf_counter()
-        done = await lifecycle.supersede_batch(settings)
+        done = len((await lifecycle.supersede_batch(settings)).done)
         longest = max(longest, time.perf_counter() - started)
         if not done:
             break
