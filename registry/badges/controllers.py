@@ -188,8 +188,9 @@ KEEP_VERDICT_SECONDS = 10.0
 
 def _unchanged_for(result: verification.Result) -> float:
     """How long a verdict may be given again unchanged: until the credential's validity
-    begins or ends (whichever is next), at most KEEP_VERDICT_SECONDS. Every change of a
-    status, a key or a list moves the badges' counter, which ends it at once."""
+    begins or ends (whichever is next), at most KEEP_VERDICT_SECONDS. Every public fact
+    of a signatory (a status, a suspension's end), a key or a list moves the badges'
+    counter, which ends it at once."""
     seconds = KEEP_VERDICT_SECONDS
     now = datetime.now(UTC)
     for name in ("validFrom", "validUntil"):

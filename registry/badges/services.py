@@ -201,8 +201,11 @@ async def renew_expiring(settings: Settings, now: datetime | None = None) -> int
 
 
 async def follow(fact: AccessionFact, now: datetime) -> None:
-    """A signatory's public fact: its badge follows, in the same transaction."""
+    """A signatory's public fact: its badge follows, in the same transaction. What a
+    verification says may change even where the badge does not (a suspension's new
+    end): every cache keyed on the counter starts again."""
     await refresh(fact.party.row_id, settings=runtime.settings(), now=now)
+    await counters.bump(CHANGES)
 
 
 async def follow_version(fact: VersionInForce, now: datetime) -> None:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
 from jose import jwk, jws
@@ -91,23 +92,36 @@ def when(value: Any) -> datetime:
     return datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone(UTC)
 
 
-@lru_cache(maxsize=512)
-def _signed(token: str, key_json: str) -> bytes | None:
+_SIGNED_KEPT = 512
+_signed: OrderedDict[tuple[bytes, str], bytes] = OrderedDict()
+
+
+def _signed_payload(token: str, key_json: str) -> bytes | None:
     """The payload of a compact JWS whose ES256 signature `key_json` (a public JWK)
-    makes, or None. Kept for the last few hundred pairs: the signature of one credential
-    under one key never changes, and checking it is most of what a verification costs."""
+    makes, or None. Those that hold are kept for the last few hundred pairs (by the
+    token's digest: a forged one is never kept, so nobody can fill the memory with
+    them): the signature of one credential under one key never changes, and checking
+    it is most of what a verification costs."""
+    key = (hashlib.sha256(token.encode()).digest(), key_json)
+    found = _signed.get(key)
+    if found is not None:
+        return found
     try:
-        key = jwk.construct({k: v for k, v in json.loads(key_json).items() if k != "use"},
-                            ALGORITHM)
-        return bytes(jws.verify(token, key, algorithms=[ALGORITHM]))
+        public = jwk.construct({k: v for k, v in json.loads(key_json).items() if k != "use"},
+                               ALGORITHM)
+        payload = bytes(jws.verify(token, public, algorithms=[ALGORITHM]))
     except (JOSEError, ValueError, TypeError, RecursionError):
         return None
+    _signed[key] = payload
+    while len(_signed) > _SIGNED_KEPT:
+        _signed.popitem(last=False)
+    return payload
 
 
 def _payload(token: str, key_data: dict[str, Any]) -> dict[str, Any]:
     """The signed payload, a JSON object; ValueError if the signature or the payload
     is not right."""
-    signed = _signed(token, json.dumps(key_data, sort_keys=True))
+    signed = _signed_payload(token, json.dumps(key_data, sort_keys=True))
     if signed is None:
         raise ValueError("the signature does not hold")
     payload = json.loads(signed)

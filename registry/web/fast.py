@@ -81,7 +81,8 @@ class Front:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         method = scope.get("method") if scope["type"] == "http" else None
         if method == "POST" and scope["path"] in kept_answers.PATHS:
-            await kept_answers.answer(scope, receive, send, self.routes)
+            await kept_answers.answer(scope, receive, send, self.routes, site=(
+                self.settings.database_url, self.settings.base_url))
             return
         response: ASGIApp | None = None
         if method in ("GET", "HEAD"):

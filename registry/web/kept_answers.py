@@ -58,7 +58,7 @@ async def _whole_body(scope: Scope, receive: Receive) -> bytes | None:
     """The body, if its declared length is small enough to keep; None (and nothing read)
     otherwise."""
     length = header(scope, b"content-length")
-    if not length.isdigit() or int(length) > MAX_BODY or header(
+    if not (length.isascii() and length.isdigit()) or int(length) > MAX_BODY or header(
             scope, b"content-encoding") or header(scope, b"transfer-encoding"):
         return None
     chunks, more = [], True
@@ -85,13 +85,16 @@ def _replaying(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
-async def answer(scope: Scope, receive: Receive, send: Send, routes: ASGIApp) -> None:
-    """The kept answer to this request, else the route's (kept if it says so)."""
+async def answer(scope: Scope, receive: Receive, send: Send, routes: ASGIApp, *,
+                 site: tuple[str, str]) -> None:
+    """The kept answer to this request, else the route's (kept if it says so). `site`
+    (the database and base URL the app serves) is in the key: two apps of one process
+    (tests) can have counters at the same values."""
     body = await _whole_body(scope, receive)
     if body is None:
         await routes(scope, receive, send)
         return
-    key = (scope["path"], scope.get("query_string", b""), hashlib.sha256(body).digest(),
+    key = (site, scope["path"], scope.get("query_string", b""), hashlib.sha256(body).digest(),
            len(body), header(scope, b"content-type"), i18n.language_of(scope))
     found = _answers.get(key)
     if found is not None and await _still(found):

@@ -317,6 +317,16 @@ async def test_suspension_shows_at_once_and_flips_the_bit(client, synced):
     assert independent_bit(listed, jwks, index) is True
     assert independent_bit((await client.get("/status/revocation")).text, jwks,
                            badge["status_list_entries"]["revocation"]) is False
+    # A later decision moves the end: the next verification says the new one at once,
+    # though the badge itself (its credential, image and bits) does not change.
+    assert (await verdict(client, badge_id=badge["badge_id"]))["suspended_until"][:10] == (
+        until.date().isoformat())
+    later = until + timedelta(days=60)
+    await lifecycle.suspend(signatory, until=later,
+                            decision="P-2026/10", actor=SYSTEM, settings=synced)
+    for asked in ({"badge_id": badge["badge_id"]}, {"credential": old_token}):
+        assert (await verdict(client, **asked))["suspended_until"][:10] == (
+            later.date().isoformat())
 
     await lifecycle.reinstate(signatory, decision="P-2026/10", actor=SYSTEM, settings=synced)
     assert independent_bit((await client.get("/status/suspension")).text, jwks, index) is False

@@ -199,3 +199,23 @@ async def test_a_verdict_is_not_kept_past_the_end_of_its_credential():
     assert controllers._unchanged_for(verification.Result()) == controllers.KEEP_VERDICT_SECONDS
     later = verification.Result(credential={"validFrom": soon, "validUntil": "2999-01-01"})
     assert 2 < controllers._unchanged_for(later) <= 3
+
+
+async def test_a_kept_verdict_is_given_only_for_the_seconds_the_route_said(
+        synced, badge, monkeypatch):
+    import asyncio
+
+    from registry.badges import controllers
+    from registry.web import kept_answers
+
+    kept_answers.forget()
+    monkeypatch.setattr(controllers, "KEEP_VERDICT_SECONDS", 0.5)
+    body = json.dumps({"badge_id": badge[0]}).encode()
+    app = create_app(synced)
+    async with AsyncTestClient(app=app) as front:
+        assert (await verify(front, body)).json()["valid"] is True
+        app.asgi_handler.routes = refuse
+        assert (await verify(front, body)).json()["valid"] is True  # within the time
+        await asyncio.sleep(0.6)
+        with pytest.raises(AssertionError, match="went on to the routes"):
+            await verify(front, body)
