@@ -14,7 +14,7 @@ from registry.principles import diff, markdown, services
 from registry.principles.document import VERSION_ID, Document
 from registry.principles.schemas import TextSummary, VersionDetail, VersionSummary
 from registry.principles.services import VersionInfo
-from registry.web import errors, rendered
+from registry.web import csrf, errors, rendered
 from registry.web.i18n import current as current_language
 from registry.web.i18n import gettext as _
 
@@ -117,7 +117,8 @@ class PrinciplesPages(Controller):
                            to_default=in_force.version_id)
         return Template("principles/compare.html", context=context)
 
-    @get("/{version:str}")
+    # Kept rendered, the same for every reader: no form, so no CSRF cookie (web/csrf.py).
+    @get("/{version:str}", opt={csrf.EXCLUDE: True})
     async def version(
         self,
         request: Request,
@@ -144,7 +145,7 @@ class PrinciplesPages(Controller):
         return Template("principles/version.html",
                         context=_page_context(found, document, language))
 
-    @get("/{version:str}/{number:str}")
+    @get("/{version:str}/{number:str}", opt={csrf.EXCLUDE: True})  # (as the version's)
     async def principle(
         self,
         request: Request,

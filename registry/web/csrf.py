@@ -8,9 +8,10 @@ whose cookie is not bound to the session it comes with (the visitor just logged 
 out) gets a new one. Over HTTPS the cookie is named `__Host-csrftoken`, so that no other
 host (a sibling subdomain) can set it.
 
-A new token is made, and its cookie set, only when a page asks for it (a form's
-`csrf_token()`): a reader who only reads (the Principles, the register, a badge's page)
-is given no cookie at all, and the hottest pages do not pay for making one.
+The cookie is set on a visitor's first page, whatever it is, so that two forms opened
+at once from it (two tabs) carry the same token. Pages the same for every reader and
+without a form (the Principles', kept rendered and answered before routing, see
+web/fast.py) say `opt={EXCLUDE: True}` and set none.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Mapping
 from typing import Any
 
 from litestar.config.csrf import CSRFConfig
@@ -27,8 +27,7 @@ from litestar.exceptions import PermissionDeniedException
 from litestar.middleware import DefineMiddleware
 from litestar.middleware._utils import should_bypass_middleware
 from litestar.middleware.csrf import CSRF_SECRET_LENGTH, CSRFMiddleware
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
-from litestar.utils.empty import value_or_default
+from litestar.types import ASGIApp, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 
 from registry.settings import Settings
@@ -37,34 +36,7 @@ from registry.staff import guards
 COOKIE = "csrftoken"
 FAILURE = "CSRF token verification failed"  # the words registry/web/errors.py looks for
 MAX_TOKEN = 200
-
-
-_LAZY = "registry_csrf"  # the scope's state key of a safe request's `_Token`
-
-
-class _Token:
-    """A safe request's token: the cookie's, if it is bound to the session, else one
-    made the first time a page asks for it."""
-
-    __slots__ = ("made", "maker", "session", "value")
-
-    def __init__(self, maker: SessionBoundCSRFMiddleware, session: str,
-                 cookie: str | None) -> None:
-        self.maker, self.session, self.value, self.made = maker, session, cookie, False
-
-    def get(self) -> str:
-        if self.value is None:
-            self.value, self.made = self.maker.new_token(self.session), True
-        return self.value
-
-
-def template_token(context: Mapping[str, Any]) -> str:
-    """`csrf_token()` in a template: this request's token, made now if need be."""
-    scope = context["request"].scope
-    lazy = scope.get("state", {}).get(_LAZY)
-    if isinstance(lazy, _Token):
-        return lazy.get()
-    return value_or_default(ScopeState.from_scope(scope).csrf_token, "")
+EXCLUDE = "exclude_from_csrf"  # Litestar's CSRFConfig.exclude_from_csrf_key, its default
 
 
 class SessionBoundCSRFMiddleware(CSRFMiddleware):
@@ -102,17 +74,9 @@ class SessionBoundCSRFMiddleware(CSRFMiddleware):
             cookie = None
         state = ScopeState.from_scope(scope)
         if request.method in self.config.safe_methods:
-            lazy = scope.setdefault("state", {})[_LAZY] = _Token(self, session, cookie)
-            if cookie:
-                state.csrf_token = cookie
-
-            async def send_with_cookie(message: Message) -> None:
-                if message["type"] == "http.response.start" and lazy.made:
-                    assert lazy.value is not None
-                    self._set_cookie_if_needed(message=message, token=lazy.value)
-                await send(message)
-
-            await self.app(scope, receive, send_with_cookie)
+            token = state.csrf_token = cookie or self.new_token(session)
+            await self.app(scope, receive, self.create_send_wrapper(
+                send=send, csrf_cookie=cookie, token=token))
             return
         sent = request.headers.get(self.config.header_name)
         content_type, _ = request.content_type
@@ -131,5 +95,6 @@ def middleware(config: CSRFConfig, settings: Settings) -> DefineMiddleware:
     says what is excluded)."""
     config.cookie_name = guards.cookie_name(COOKIE, settings)
     config.cookie_path, config.cookie_domain = "/", None
+    config.exclude_from_csrf_key = EXCLUDE
     return DefineMiddleware(SessionBoundCSRFMiddleware, config=config,
                             session_cookie=guards.cookie_name(guards.SESSION_COOKIE, settings))

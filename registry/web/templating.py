@@ -12,7 +12,7 @@ from markupsafe import Markup, escape
 
 from registry import __version__, countries, formats
 from registry.principles.document import FOOTNOTE_REF
-from registry.web import csrf, i18n
+from registry.web import i18n
 
 
 def with_footnotes(text: str) -> Markup:
@@ -62,7 +62,4 @@ def environment(templates_dir: Path) -> Environment:
 
 
 def template_engine(templates_dir: Path) -> JinjaTemplateEngine:
-    engine = JinjaTemplateEngine.from_environment(environment(templates_dir))
-    # A form's token, made only when a page has a form (web/csrf.py).
-    engine.register_template_callable("csrf_token", csrf.template_token)
-    return engine
+    return JinjaTemplateEngine.from_environment(environment(templates_dir))
