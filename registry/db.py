@@ -113,9 +113,9 @@ class KeptReadsSQLiteEngine(SQLiteEngine):
             except BaseException:
                 await connection.close()  # in an unknown state: not kept
                 raise
-            if self.kept is not None:
+            if self.kept is not None and self.kept.get(loop) is readers:
                 readers.idle.append(connection)
-            else:  # stopped meanwhile
+            else:  # stopped (and perhaps started again) meanwhile
                 await connection.close()
         return rows
 

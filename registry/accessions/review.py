@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from registry import db
-from registry.accessions import lifecycle, names, notices
+from registry.accessions import lifecycle, names, notices, supersession
 from registry.accessions.holders import holder, persecution_mark, schedule_year
 from registry.accessions.projection import in_public_facts, projection
 from registry.accessions.schemas import Listing
@@ -88,9 +88,11 @@ class _Known:
 async def _known_names() -> list[_Known]:
     """Every signatory and every open application. Unlisted names are stored only
     encrypted, so they are decrypted here, for staff."""
-    known = [_Known((name,), name, f"signatory:{row['public_id']}", row["status"])
+    version = await supersession.in_force()  # statuses as every reader shows them
+    known = [_Known((name,), name, f"signatory:{row['public_id']}",
+                    supersession.shown(row["status"], row["version_id"], version))
              for row in await Signatory.select(Signatory.public_id, Signatory.name,
-                                               Signatory.status)
+                                               Signatory.status, Signatory.version_id)
              for name in [unseal(Signatory.name, row["name"])]]
     for row in await Accession.select(Accession.public_id, Accession.status,
                                       Accession.application).where(
