@@ -133,12 +133,13 @@ def catch_up_with(step: CatchUp) -> None:
         _catching_up.append(step)
 
 
-async def locked(public_id: str) -> Holder:
+async def locked(public_id: str, *, caught_up: bool = True) -> Holder:
     """The signatory, read again under its lock (inside a write transaction), and
-    brought in line first (see `catch_up_with`)."""
+    brought in line first (see `catch_up_with`) unless the caller is what brings it in
+    line (`caught_up=False`)."""
     await db.serialise(subject_of(public_id))
     h = await holder(public_id)
-    for step in _catching_up:
+    for step in _catching_up if caught_up else ():
         if await step(h):
             h = await holder(public_id)
     return h

@@ -330,13 +330,6 @@ async def _supersede(h: Holder, version: supersession.InForce, settings: Setting
     return True
 
 
-async def _locked_alone(public_id: str) -> Holder:
-    """The signatory under its lock, as it is (not caught up: superseding is what the
-    caller does)."""
-    await db.serialise(subject_of(public_id))
-    return await holder(public_id)
-
-
 async def on_version_in_force(fact: facts.VersionInForce, now: datetime) -> str | None:
     """Follows a version coming into force, in its transaction (a sync): nothing is
     superseded there. The job (`supersede_older`) does it once the version is committed,
@@ -421,7 +414,7 @@ async def supersede_batch(settings: Settings, *, limit: int = BATCH,
             waiting = await _waiting(version, now, limit, skipped) if version else []
             for public_id in waiting:
                 assert version is not None
-                await _supersede(await _locked_alone(public_id), version, settings, now)
+                await _supersede(await locked(public_id, caught_up=False), version, settings, now)
         return Reached(done=waiting)
     except Exception:  # logged; each signatory of the batch is tried on its own below
         log.exception("supersession: a batch of %d failed; trying each alone", len(waiting))
@@ -431,7 +424,7 @@ async def supersede_batch(settings: Settings, *, limit: int = BATCH,
             async with db.write_transaction():
                 version = await supersession.in_force()
                 if version is not None:
-                    await _supersede(await _locked_alone(public_id), version, settings,
+                    await _supersede(await locked(public_id, caught_up=False), version, settings,
                                      _now())
             reached.done.append(public_id)
         except Exception:
@@ -467,7 +460,7 @@ async def supersede_if_older(public_id: str, *, settings: Settings, now: datetim
     version = await supersession.in_force()
     if version is None:
         return False
-    return await _supersede(await _locked_alone(public_id), version, settings, now,
+    return await _supersede(await locked(public_id, caught_up=False), version, settings, now,
                             grace=now + timedelta(days=settings.supersede_grace_days))
 
 
